@@ -1,0 +1,91 @@
+/*
+ * The client handle: one per process, owns the libmemcached handle, its
+ * connections, the per-server circuit breaker and the last error detail.
+ *
+ * Keys passed to operations are SCRIPT keys: the client adds the prefix and
+ * hashes them (mcd_key_build), so every caller gets the same wire key.
+ */
+#ifndef MCD_CLIENT_H
+#define MCD_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcd_alloc.h"
+#include "mcd_config.h"
+#include "mcd_err.h"
+
+typedef struct mcd_client mcd_client;
+
+/*
+ * Per-server counters. The host may place an array of these (one per
+ * server, in list order) in memory shared by several processes; updates
+ * are atomic. dead_until is the unix time until which the server is
+ * considered dead by the last process that saw it fail (0 = up).
+ */
+typedef struct mcd_server_stats {
+	uint64_t ops;
+	uint64_t hits;
+	uint64_t misses;
+	uint64_t errors;
+	int64_t dead_until;
+} mcd_server_stats;
+
+typedef enum mcd_store_op {
+	MCD_SET,
+	MCD_ADD,
+	MCD_REPLACE,
+	MCD_APPEND,
+	MCD_PREPEND
+} mcd_store_op;
+
+/*
+ * Creates a client. cfg must pass mcd_config_check (else MCD_E_CONFIG with
+ * the detail in *err when err != NULL). alloc NULL = system allocator.
+ * stats: array of mcd_server_stats, one per server, owned by the caller and
+ * outliving the client; NULL = the client keeps its own.
+ * Does not connect: the first operation on a server does.
+ */
+mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
+		mcd_server_stats *stats, mcd_client **out, char *err, size_t errlen);
+
+/* Closes connections and frees everything the client allocated. NULL-safe. */
+void mcd_client_free(mcd_client *c);
+
+/* Detail of the last failure on this client ("" after success). */
+const char *mcd_client_errdetail(const mcd_client *c);
+
+/* Operations. expire: seconds (0 never, >2592000 absolute), as memcached. */
+mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
+		uint32_t *flags);
+mcd_rc mcd_store(mcd_client *c, mcd_store_op op, const char *key,
+		size_t key_len, const char *val, size_t val_len, uint32_t expire,
+		uint32_t flags);
+mcd_rc mcd_delete(mcd_client *c, const char *key, size_t key_len);
+mcd_rc mcd_touch(mcd_client *c, const char *key, size_t key_len,
+		uint32_t expire);
+
+/*
+ * Atomic counters; *value gets the new value. A missing key is created with
+ * `initial` (flags 0, given expiry): binary protocol in one command, text
+ * protocol as incr, add on NOT_FOUND, incr again if the add lost a race.
+ */
+mcd_rc mcd_incr(mcd_client *c, const char *key, size_t key_len,
+		uint64_t delta, uint64_t initial, uint32_t expire, uint64_t *value);
+mcd_rc mcd_decr(mcd_client *c, const char *key, size_t key_len,
+		uint64_t delta, uint64_t initial, uint32_t expire, uint64_t *value);
+
+/* Servers, in the order of the servers parameter. */
+size_t mcd_server_count(const mcd_client *c);
+const char *mcd_server_name(const mcd_client *c, size_t idx); /* "host:port" */
+int mcd_server_is_dead(const mcd_client *c, size_t idx);
+const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx);
+
+/* Index of the server that holds a script key right now (failover applied). */
+mcd_rc mcd_server_for_key(mcd_client *c, const char *key, size_t key_len,
+		size_t *idx);
+
+/* Contacts server idx now (a version request); *rtt_us gets the round trip. */
+mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * Client configuration: the module parameters in plain C types, and the
+ * parser of the "servers" list. Validation happens once, before any
+ * connection, so a bad value can stop start-up with one clear message.
+ */
+#ifndef MCD_CONFIG_H
+#define MCD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MCD_MAX_SERVERS 64
+#define MCD_HOST_MAX 256
+#define MCD_DEFAULT_PORT 11211
+#define MCD_ERRBUF_SIZE 256
+
+typedef struct mcd_server_addr {
+	char host[MCD_HOST_MAX]; /* name, IPv4/IPv6 literal (no brackets) or socket path */
+	unsigned port;           /* 0 for a unix socket */
+	unsigned weight;         /* >= 1 */
+	bool is_unix;
+} mcd_server_addr;
+
+typedef struct mcd_server_list {
+	size_t count;
+	bool weighted; /* some entry gave an explicit weight */
+	mcd_server_addr addr[MCD_MAX_SERVERS];
+} mcd_server_list;
+
+typedef enum mcd_log_level {
+	MCD_LOG_DEBUG,
+	MCD_LOG_INFO,
+	MCD_LOG_WARN,
+	MCD_LOG_ERROR
+} mcd_log_level;
+
+/* Host logger; the core never writes to stderr itself. */
+typedef void (*mcd_log_fn)(void *ctx, mcd_log_level level, const char *msg);
+
+typedef struct mcd_config {
+	const char *servers;       /* "host[:port][:weight],[v6]:port,/path" */
+	const char *prefix;        /* may be NULL or "" */
+	uint32_t expire;           /* default expiry, seconds; 0 = never */
+	int mode;                  /* 0 set, 1 add */
+	int timeout_ms;            /* connect, send, receive and poll bound */
+	int binary;                /* 1 = binary protocol */
+	int retry_timeout_s;       /* seconds a failed server stays dead */
+	int failover;              /* 1 = keys of a dead server go to live ones */
+	const char *username;      /* SASL; NULL or "" = none */
+	const char *password;
+	int slow_threshold_us;     /* > 0: warn on slower operations */
+	int noreply;               /* 1 = set/delete/touch do not wait */
+	int stringify;             /* host-level; carried for completeness */
+	mcd_log_fn log;            /* may be NULL */
+	void *log_ctx;
+} mcd_config;
+
+/* Defaults of SPEC section 1 (servers "localhost:11211", expire 10800...). */
+void mcd_config_defaults(mcd_config *cfg);
+
+/*
+ * Parses the servers parameter. On failure returns false and writes a
+ * message naming the bad entry to err (NUL-terminated, errlen bytes).
+ */
+bool mcd_servers_parse(const char *text, mcd_server_list *out, char *err,
+		size_t errlen);
+
+/*
+ * Checks every field (servers parsed too). On failure returns false and
+ * writes "<param>: <reason>" to err, e.g. "timeout: must be >= 0".
+ */
+bool mcd_config_check(const mcd_config *cfg, char *err, size_t errlen);
+
+#endif
