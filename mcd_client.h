@@ -44,6 +44,7 @@ typedef enum mcd_store_op {
  * the detail in *err when err != NULL). alloc NULL = system allocator.
  * stats: array of mcd_server_stats, one per server, owned by the caller and
  * outliving the client; NULL = the client keeps its own.
+ * The strings of cfg must outlive the client (module parameters do).
  * Does not connect: the first operation on a server does.
  */
 mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,

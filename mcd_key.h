@@ -43,4 +43,13 @@ bool mcd_prefix_ok(const char *prefix, size_t len);
 size_t mcd_key_build(const char *prefix, size_t prefix_len, const char *key,
 		size_t key_len, char out[MCD_KEY_MAX + 1], bool *hashed);
 
+#define MCD_KEY_SHOW_MAX 100 /* bytes of a key shown in a log line */
+
+/*
+ * Writes a log-safe rendering of a key to out (NUL-terminated): bytes
+ * outside printable ASCII as \xNN, cut with "..." when longer than fits,
+ * so a key from a SIP message cannot forge log lines.
+ */
+void mcd_key_printable(const char *key, size_t len, char *out, size_t outlen);
+
 #endif

@@ -1,0 +1,776 @@
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmemcached/memcached.h>
+
+#include "mcd_client.h"
+#include "mcd_key.h"
+#include "mcd_value.h"
+
+#if !defined(LIBMEMCACHED_VERSION_HEX) || LIBMEMCACHED_VERSION_HEX < 0x01001004
+/* 1.1.0-1.1.3 can hand back another request's value after a timeout */
+#error "libmemcached 1.1.4 or later is required"
+#endif
+
+#define ROUTE_TOKEN_TRIES 4096
+
+typedef struct mcd_server {
+	mcd_server_addr addr;
+	char name[MCD_HOST_MAX + 8];
+	time_t dead_until;   /* monotonic seconds; 0 = up (this process's view) */
+	char token[24];      /* a group key that hashes to this server, "" if none */
+} mcd_server;
+
+struct mcd_client {
+	memcached_st mc; /* embedded: created without an allocation of its own */
+	bool mc_created;
+	mcd_allocator alloc;
+	mcd_config cfg; /* its strings belong to the host and outlive us */
+	char prefix[MCD_KEY_MAX + 1];
+	size_t prefix_len;
+	size_t nservers;
+	mcd_server srv[MCD_MAX_SERVERS];
+	mcd_server_stats *stats;
+	mcd_server_stats own_stats[MCD_MAX_SERVERS];
+	char err[MCD_ERRBUF_SIZE];
+};
+
+/* What an operation needs to know about its key and server. */
+typedef struct mcd_route {
+	char key[MCD_KEY_MAX + 1]; /* wire key */
+	size_t key_len;
+	char group[MCD_KEY_MAX + 1]; /* hashes to the chosen server */
+	size_t group_len;
+	size_t idx;
+} mcd_route;
+
+/* ---- allocator adapters for libmemcached ---- */
+
+static void *lm_malloc(const memcached_st *mc, const size_t size, void *ctx)
+{
+	(void)mc;
+	return mcd_alloc(ctx, size);
+}
+
+static void lm_free(const memcached_st *mc, void *mem, void *ctx)
+{
+	(void)mc;
+	mcd_free(ctx, mem);
+}
+
+static void *lm_realloc(
+		const memcached_st *mc, void *mem, const size_t size, void *ctx)
+{
+	(void)mc;
+	return mcd_realloc(ctx, mem, size);
+}
+
+static void *lm_calloc(
+		const memcached_st *mc, size_t nelem, const size_t elsize, void *ctx)
+{
+	(void)mc;
+	return mcd_calloc(ctx, nelem, elsize);
+}
+
+/* ---- time, logging, errors ---- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static time_t now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static void logf_(const mcd_client *c, mcd_log_level lvl, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if(c->cfg.log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	c->cfg.log(c->cfg.log_ctx, lvl, msg);
+}
+
+/* The one setter of the error detail; returns rc for tail calls. */
+static mcd_rc set_err(mcd_client *c, mcd_rc rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if(fmt == NULL) {
+		snprintf(c->err, sizeof(c->err), "%s", mcd_strerror(rc));
+		return rc;
+	}
+	va_start(ap, fmt);
+	vsnprintf(c->err, sizeof(c->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* "<our reason>: <library reason>[ (<errno text>)]", without the library's
+ * pointer and source location */
+static mcd_rc set_lib_err(mcd_client *c, const memcached_st *mc, mcd_rc rc,
+		memcached_return_t lr)
+{
+	int e = memcached_last_error_errno(mc);
+
+	if(e)
+		return set_err(c, rc, "%s: %s (%s)", mcd_strerror(rc),
+				memcached_strerror(mc, lr), strerror(e));
+	return set_err(c, rc, "%s: %s", mcd_strerror(rc), memcached_strerror(mc, lr));
+}
+
+static mcd_rc map_rc(memcached_return_t r)
+{
+	switch(r) {
+		case MEMCACHED_SUCCESS:
+		case MEMCACHED_STORED:
+		case MEMCACHED_DELETED:
+		case MEMCACHED_BUFFERED:
+		case MEMCACHED_END:
+			return MCD_OK;
+		case MEMCACHED_NOTFOUND:
+			return MCD_NOT_FOUND;
+		case MEMCACHED_DATA_EXISTS:
+			return MCD_EXISTS;
+		case MEMCACHED_NOTSTORED:
+			return MCD_NOT_STORED;
+		case MEMCACHED_E2BIG:
+			return MCD_E_TOO_BIG;
+		case MEMCACHED_TIMEOUT:
+			return MCD_E_TIMEOUT;
+		case MEMCACHED_MEMORY_ALLOCATION_FAILURE:
+			return MCD_E_NOMEM;
+		case MEMCACHED_AUTH_FAILURE:
+		case MEMCACHED_AUTH_PROBLEM:
+		case MEMCACHED_AUTH_CONTINUE:
+			return MCD_E_AUTH;
+		case MEMCACHED_BAD_KEY_PROVIDED:
+		case MEMCACHED_KEY_TOO_BIG:
+			return MCD_E_ARG;
+		case MEMCACHED_CONNECTION_FAILURE:
+		case MEMCACHED_CONNECTION_SOCKET_CREATE_FAILURE:
+		case MEMCACHED_CONNECTION_BIND_FAILURE:
+		case MEMCACHED_HOST_LOOKUP_FAILURE:
+		case MEMCACHED_ERRNO:
+		case MEMCACHED_WRITE_FAILURE:
+		case MEMCACHED_READ_FAILURE:
+		case MEMCACHED_UNKNOWN_READ_FAILURE:
+		case MEMCACHED_SERVER_MARKED_DEAD:
+		case MEMCACHED_SERVER_TEMPORARILY_DISABLED:
+		case MEMCACHED_NO_SERVERS:
+		case MEMCACHED_PROTOCOL_ERROR:
+			return MCD_E_CONN;
+		default:
+			return MCD_E_SERVER;
+	}
+}
+
+/* I/O failures on an open connection: the socket is closed by the library
+ * and the next operation reconnects, so they do not mark a server dead. */
+static bool is_io_failure(memcached_return_t r)
+{
+	return r == MEMCACHED_WRITE_FAILURE || r == MEMCACHED_READ_FAILURE
+		   || r == MEMCACHED_UNKNOWN_READ_FAILURE || r == MEMCACHED_ERRNO
+		   || r == MEMCACHED_PROTOCOL_ERROR;
+}
+
+/* ---- circuit breaker ---- */
+
+static bool server_dead(mcd_client *c, size_t idx)
+{
+	mcd_server *s = &c->srv[idx];
+
+	if(s->dead_until == 0)
+		return false;
+	if(now_s() < s->dead_until)
+		return true;
+	/* half-open: let the next operation try; success clears the mark */
+	return false;
+}
+
+static void mark_dead(mcd_client *c, size_t idx, const char *why)
+{
+	mcd_server *s = &c->srv[idx];
+	bool was_dead = s->dead_until != 0;
+
+	s->dead_until = now_s() + (c->cfg.retry_timeout_s > 0 ? c->cfg.retry_timeout_s : 0);
+	if(s->dead_until == 0)
+		s->dead_until = 1;
+	__atomic_store_n(&c->stats[idx].dead_until,
+			(int64_t)time(NULL) + c->cfg.retry_timeout_s, __ATOMIC_RELAXED);
+	if(!was_dead)
+		logf_(c, MCD_LOG_ERROR, "memcached: server %s marked dead for %d s: %s",
+				s->name, c->cfg.retry_timeout_s, why);
+}
+
+static void mark_alive(mcd_client *c, size_t idx)
+{
+	mcd_server *s = &c->srv[idx];
+
+	if(s->dead_until == 0)
+		return;
+	s->dead_until = 0;
+	__atomic_store_n(&c->stats[idx].dead_until, 0, __ATOMIC_RELAXED);
+	logf_(c, MCD_LOG_INFO, "memcached: server %s is back", s->name);
+}
+
+/* ---- routing ---- */
+
+static size_t hash_index(mcd_client *c, const char *k, size_t len)
+{
+	uint32_t i;
+
+	if(c->nservers == 1)
+		return 0;
+	i = memcached_generate_hash(&c->mc, k, len);
+	return i < c->nservers ? i : 0;
+}
+
+/* Finds, once, a short group key per server that the distribution maps to
+ * it, so failover can address any live server. */
+static void find_tokens(mcd_client *c)
+{
+	size_t found = 0, i;
+	char t[24];
+
+	for(i = 0; i < ROUTE_TOKEN_TRIES && found < c->nservers; i++) {
+		int n = snprintf(t, sizeof(t), "mcd-route-%zu", i);
+		size_t idx = hash_index(c, t, (size_t)n);
+		if(c->srv[idx].token[0] == '\0') {
+			memcpy(c->srv[idx].token, t, (size_t)n + 1);
+			found++;
+		}
+	}
+}
+
+/*
+ * Chooses the server for a wire key. A dead server's keys go, with
+ * failover, to the server an alternative group key maps to (spread and the
+ * same in every process), else to the next live server in list order.
+ */
+static mcd_rc route(mcd_client *c, mcd_route *r)
+{
+	size_t i, n = c->nservers;
+
+	r->idx = hash_index(c, r->key, r->key_len);
+	memcpy(r->group, r->key, r->key_len + 1);
+	r->group_len = r->key_len;
+	if(!server_dead(c, r->idx))
+		return MCD_OK;
+	if(!c->cfg.failover || n == 1)
+		return set_err(c, MCD_E_DEAD, "server %s marked dead",
+				c->srv[r->idx].name);
+	for(i = 1; i <= 2 * n; i++) {
+		char alt[MCD_KEY_MAX + 16];
+		int len = snprintf(alt, sizeof(alt), "%.*s#%zu", (int)r->key_len,
+				r->key, i);
+		size_t idx = hash_index(c, alt, (size_t)len);
+		if(!server_dead(c, idx) && (size_t)len <= MCD_KEY_MAX) {
+			memcpy(r->group, alt, (size_t)len + 1);
+			r->group_len = (size_t)len;
+			r->idx = idx;
+			return MCD_OK;
+		}
+	}
+	for(i = 1; i < n; i++) {
+		size_t idx = (r->idx + i) % n;
+		if(!server_dead(c, idx) && c->srv[idx].token[0]) {
+			r->group_len = strlen(c->srv[idx].token);
+			memcpy(r->group, c->srv[idx].token, r->group_len + 1);
+			r->idx = idx;
+			return MCD_OK;
+		}
+	}
+	return set_err(c, MCD_E_DEAD, "all servers marked dead");
+}
+
+static mcd_rc prepare(mcd_client *c, const char *key, size_t key_len,
+		mcd_route *r)
+{
+	c->err[0] = '\0';
+	if(key == NULL || key_len == 0)
+		return set_err(c, MCD_E_ARG, "empty key");
+	r->key_len = mcd_key_build(
+			c->prefix, c->prefix_len, key, key_len, r->key, NULL);
+	if(r->key_len == 0)
+		return set_err(c, MCD_E_ARG, "key could not be built");
+	return route(c, r);
+}
+
+/*
+ * Books the outcome of one library call: stats, breaker, error detail,
+ * slow log. Returns the mapped rc.
+ */
+static mcd_rc finish(mcd_client *c, const mcd_route *r, const char *op,
+		memcached_return_t lr, mcd_rc rc, uint64_t start_us)
+{
+	mcd_server_stats *st = &c->stats[r->idx];
+	uint64_t took = now_us() - start_us;
+
+	__atomic_fetch_add(&st->ops, 1, __ATOMIC_RELAXED);
+	if(rc < 0) {
+		__atomic_fetch_add(&st->errors, 1, __ATOMIC_RELAXED);
+		if(c->err[0] == '\0')
+			set_lib_err(c, &c->mc, rc, lr);
+		if((rc == MCD_E_TIMEOUT || rc == MCD_E_CONN) && !is_io_failure(lr))
+			mark_dead(c, r->idx, c->err);
+	} else {
+		mark_alive(c, r->idx);
+	}
+	if(c->cfg.slow_threshold_us > 0 && took > (uint64_t)c->cfg.slow_threshold_us)
+		logf_(c, MCD_LOG_WARN, "memcached: slow %s '%s': %llu us", op, r->key,
+				(unsigned long long)took);
+	return rc;
+}
+
+static void set_reply(mcd_client *c, bool reply)
+{
+	/* only a flag inside the library: connections are kept */
+	memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY, reply ? 0 : 1);
+}
+
+/* ---- lifecycle ---- */
+
+static mcd_rc setup_handle(mcd_client *c, memcached_st *mc,
+		const mcd_server *srv, size_t nsrv, bool weighted,
+		const mcd_config *cfg)
+{
+	memcached_return_t r;
+	size_t i;
+	uint64_t to_ms = (uint64_t)cfg->timeout_ms;
+
+	if(memcached_set_memory_allocators(mc, lm_malloc, lm_free, lm_realloc,
+			   lm_calloc, &c->alloc)
+			!= MEMCACHED_SUCCESS)
+		return set_err(c, MCD_E_CONFIG, "cannot set allocators");
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
+			(cfg->binary || cfg->noreply || (cfg->username && *cfg->username)));
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+			MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+	if(weighted)
+		memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, to_ms);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, to_ms);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, to_ms * 1000);
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, to_ms * 1000);
+	/* the breaker here decides when to retry; the library should not
+	 * keep a server disabled on its own beyond the current second */
+	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
+	for(i = 0; i < nsrv; i++) {
+		const mcd_server_addr *a = &srv[i].addr;
+		if(a->is_unix)
+			r = memcached_server_add_unix_socket_with_weight(
+					mc, a->host, a->weight);
+		else
+			r = memcached_server_add_with_weight(
+					mc, a->host, (in_port_t)a->port, a->weight);
+		if(r != MEMCACHED_SUCCESS)
+			return set_err(c, map_rc(r) == MCD_E_NOMEM ? MCD_E_NOMEM : MCD_E_CONFIG,
+					"cannot add server %s: %s", a->host,
+					memcached_strerror(mc, r));
+	}
+	if(cfg->username && *cfg->username) {
+		r = memcached_set_sasl_auth_data(mc, cfg->username, cfg->password);
+		if(r != MEMCACHED_SUCCESS)
+			return set_err(c, map_rc(r) == MCD_E_NOMEM ? MCD_E_NOMEM : MCD_E_CONFIG,
+					"cannot set SASL credentials: %s",
+					memcached_strerror(mc, r));
+	}
+	return MCD_OK;
+}
+
+mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
+		mcd_server_stats *stats, mcd_client **out, char *err, size_t errlen)
+{
+	mcd_server_list *list = NULL;
+	mcd_client *c;
+	mcd_rc rc;
+	size_t i;
+
+	*out = NULL;
+	if(alloc == NULL)
+		alloc = mcd_allocator_system();
+	if(err && errlen)
+		err[0] = '\0';
+	if(!mcd_config_check(cfg, err, errlen))
+		return MCD_E_CONFIG;
+	c = mcd_calloc(alloc, 1, sizeof(*c));
+	if(c == NULL)
+		goto nomem;
+	c->alloc = *alloc;
+	c->cfg = *cfg;
+	c->prefix_len = cfg->prefix ? strlen(cfg->prefix) : 0;
+	memcpy(c->prefix, cfg->prefix ? cfg->prefix : "", c->prefix_len + 1);
+	c->stats = stats ? stats : c->own_stats;
+
+	list = mcd_alloc(alloc, sizeof(*list));
+	if(list == NULL)
+		goto nomem;
+	mcd_servers_parse(cfg->servers, list, NULL, 0);
+	c->nservers = list->count;
+	for(i = 0; i < list->count; i++) {
+		const mcd_server_addr *a = &list->addr[i];
+		c->srv[i].addr = *a;
+		if(a->is_unix)
+			snprintf(c->srv[i].name, sizeof(c->srv[i].name), "%s", a->host);
+		else if(strchr(a->host, ':'))
+			snprintf(c->srv[i].name, sizeof(c->srv[i].name), "[%s]:%u",
+					a->host, a->port);
+		else
+			snprintf(c->srv[i].name, sizeof(c->srv[i].name), "%s:%u", a->host,
+					a->port);
+	}
+
+	if(memcached_create(&c->mc) == NULL)
+		goto nomem;
+	c->mc_created = true;
+	rc = setup_handle(c, &c->mc, c->srv, c->nservers, list->weighted, cfg);
+	if(rc != MCD_OK) {
+		if(err && errlen)
+			snprintf(err, errlen, "%s", c->err);
+		mcd_free(alloc, list);
+		mcd_client_free(c);
+		return rc;
+	}
+	mcd_free(alloc, list);
+	find_tokens(c);
+	*out = c;
+	return MCD_OK;
+
+nomem:
+	if(err && errlen)
+		snprintf(err, errlen, "out of memory");
+	mcd_free(alloc, list);
+	mcd_client_free(c);
+	return MCD_E_NOMEM;
+}
+
+void mcd_client_free(mcd_client *c)
+{
+	mcd_allocator a;
+
+	if(c == NULL)
+		return;
+	a = c->alloc;
+	if(c->mc_created)
+		memcached_free(&c->mc);
+	mcd_free(&a, c);
+}
+
+const char *mcd_client_errdetail(const mcd_client *c)
+{
+	return c ? c->err : "";
+}
+
+/* ---- operations ---- */
+
+static bool retry_safe(memcached_return_t lr, int attempt)
+{
+	/* a connection the server closed (restart) is reopened once */
+	return attempt == 0 && is_io_failure(lr);
+}
+
+mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
+		uint32_t *flags)
+{
+	mcd_route r;
+	mcd_rc rc;
+	memcached_return_t lr = MEMCACHED_SUCCESS;
+	uint64_t t0;
+	int attempt;
+
+	if((rc = prepare(c, key, key_len, &r)) != MCD_OK)
+		return rc;
+	t0 = now_us();
+	for(attempt = 0; attempt < 2; attempt++) {
+		size_t vlen = 0;
+		uint32_t fl = 0;
+		char *v = memcached_get_by_key(&c->mc, r.group, r.group_len, r.key,
+				r.key_len, &vlen, &fl, &lr);
+		if(v != NULL || lr == MEMCACHED_SUCCESS) {
+			/* copied out by its length, freed at once by its allocator */
+			int bad = mcd_buf_set(out, v ? v : "", v ? vlen : 0);
+			mcd_free(&c->alloc, v);
+			if(bad) {
+				rc = set_err(c, MCD_E_NOMEM, NULL);
+				return finish(c, &r, "get", lr, rc, t0);
+			}
+			if(flags)
+				*flags = fl;
+			__atomic_fetch_add(&c->stats[r.idx].hits, 1, __ATOMIC_RELAXED);
+			return finish(c, &r, "get", lr, MCD_OK, t0);
+		}
+		if(!retry_safe(lr, attempt))
+			break;
+	}
+	rc = map_rc(lr);
+	if(rc == MCD_NOT_FOUND)
+		__atomic_fetch_add(&c->stats[r.idx].misses, 1, __ATOMIC_RELAXED);
+	return finish(c, &r, "get", lr, rc, t0);
+}
+
+static memcached_return_t store_call(mcd_client *c, mcd_store_op op,
+		const mcd_route *r, const char *val, size_t val_len, uint32_t expire,
+		uint32_t flags)
+{
+	memcached_st *mc = &c->mc;
+
+	switch(op) {
+		case MCD_SET:
+			return memcached_set_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, val, val_len, (time_t)expire, flags);
+		case MCD_ADD:
+			return memcached_add_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, val, val_len, (time_t)expire, flags);
+		case MCD_REPLACE:
+			return memcached_replace_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, val, val_len, (time_t)expire, flags);
+		case MCD_APPEND:
+			return memcached_append_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, val, val_len, 0, 0);
+		case MCD_PREPEND:
+			return memcached_prepend_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, val, val_len, 0, 0);
+	}
+	return MEMCACHED_INVALID_ARGUMENTS;
+}
+
+static const char *store_name(mcd_store_op op)
+{
+	static const char *names[] = {"set", "add", "replace", "append", "prepend"};
+	return names[op];
+}
+
+mcd_rc mcd_store(mcd_client *c, mcd_store_op op, const char *key,
+		size_t key_len, const char *val, size_t val_len, uint32_t expire,
+		uint32_t flags)
+{
+	mcd_route r;
+	mcd_rc rc;
+	memcached_return_t lr;
+	uint64_t t0;
+	int attempt;
+
+	if((unsigned)op > MCD_PREPEND || (val == NULL && val_len > 0))
+		return set_err(c, MCD_E_ARG, "bad store arguments");
+	if(expire > MCD_EXPIRE_MAX)
+		return set_err(c, MCD_E_ARG, "expire out of range");
+	if((rc = prepare(c, key, key_len, &r)) != MCD_OK)
+		return rc;
+	if(val == NULL)
+		val = "";
+	/* noreply only for plain set: the answer of the others is their meaning */
+	set_reply(c, !(c->cfg.noreply && op == MCD_SET));
+	t0 = now_us();
+	for(attempt = 0;; attempt++) {
+		lr = store_call(c, op, &r, val, val_len, expire, flags);
+		/* set is idempotent; the others could apply twice */
+		if(op != MCD_SET || !retry_safe(lr, attempt))
+			break;
+	}
+	set_reply(c, true);
+	rc = map_rc(lr);
+	if(rc == MCD_NOT_STORED || rc == MCD_NOT_FOUND || rc == MCD_EXISTS) {
+		/* text and binary protocol differ here; report the meaning */
+		if(op == MCD_ADD)
+			rc = MCD_EXISTS;
+		else if(op != MCD_SET)
+			rc = MCD_NOT_FOUND;
+		else
+			rc = MCD_NOT_STORED;
+	} else if(rc == MCD_E_SERVER) {
+		const char *m = memcached_last_error_message(&c->mc);
+		if(m && (strstr(m, "too large") || strstr(m, "TOO_LARGE")
+				   || strstr(m, "E2BIG")))
+			rc = MCD_E_TOO_BIG;
+	}
+	return finish(c, &r, store_name(op), lr, rc, t0);
+}
+
+mcd_rc mcd_delete(mcd_client *c, const char *key, size_t key_len)
+{
+	mcd_route r;
+	mcd_rc rc;
+	memcached_return_t lr;
+	uint64_t t0;
+	int attempt;
+
+	if((rc = prepare(c, key, key_len, &r)) != MCD_OK)
+		return rc;
+	set_reply(c, !c->cfg.noreply);
+	t0 = now_us();
+	for(attempt = 0;; attempt++) {
+		lr = memcached_delete_by_key(
+				&c->mc, r.group, r.group_len, r.key, r.key_len, 0);
+		if(!retry_safe(lr, attempt))
+			break;
+	}
+	set_reply(c, true);
+	return finish(c, &r, "delete", lr, map_rc(lr), t0);
+}
+
+mcd_rc mcd_touch(
+		mcd_client *c, const char *key, size_t key_len, uint32_t expire)
+{
+	mcd_route r;
+	mcd_rc rc;
+	memcached_return_t lr;
+	uint64_t t0;
+	int attempt;
+
+	if(expire > MCD_EXPIRE_MAX)
+		return set_err(c, MCD_E_ARG, "expire out of range");
+	if((rc = prepare(c, key, key_len, &r)) != MCD_OK)
+		return rc;
+	set_reply(c, !c->cfg.noreply);
+	t0 = now_us();
+	for(attempt = 0;; attempt++) {
+		lr = memcached_touch_by_key(&c->mc, r.group, r.group_len, r.key,
+				r.key_len, (time_t)expire);
+		if(!retry_safe(lr, attempt))
+			break;
+	}
+	set_reply(c, true);
+	return finish(c, &r, "touch", lr, map_rc(lr), t0);
+}
+
+static mcd_rc counter(mcd_client *c, bool incr, const char *key,
+		size_t key_len, uint64_t delta, uint64_t initial, uint32_t expire,
+		uint64_t *value)
+{
+	const char *op = incr ? "incr" : "decr";
+	memcached_st *mc = &c->mc;
+	memcached_return_t lr;
+	mcd_route r;
+	mcd_rc rc;
+	uint64_t v = 0, t0;
+
+	if(expire > MCD_EXPIRE_MAX)
+		return set_err(c, MCD_E_ARG, "expire out of range");
+	if((rc = prepare(c, key, key_len, &r)) != MCD_OK)
+		return rc;
+	t0 = now_us();
+	if(memcached_behavior_get(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL)) {
+		lr = (incr ? memcached_increment_with_initial_by_key
+				   : memcached_decrement_with_initial_by_key)(mc, r.group,
+				r.group_len, r.key, r.key_len, delta, initial, (time_t)expire,
+				&v);
+	} else {
+		/* text protocol: incr; a missing key is added; if another client
+		 * added it first, incr again */
+		lr = (incr ? memcached_increment_by_key : memcached_decrement_by_key)(
+				mc, r.group, r.group_len, r.key, r.key_len, delta, &v);
+		if(lr == MEMCACHED_NOTFOUND) {
+			char num[MCD_I64_STR_MAX + 1];
+			int n = snprintf(num, sizeof(num), "%llu", (unsigned long long)initial);
+			lr = memcached_add_by_key(mc, r.group, r.group_len, r.key,
+					r.key_len, num, (size_t)n, (time_t)expire, 0);
+			if(lr == MEMCACHED_SUCCESS || lr == MEMCACHED_STORED)
+				v = initial;
+			else if(lr == MEMCACHED_NOTSTORED || lr == MEMCACHED_DATA_EXISTS)
+				lr = (incr ? memcached_increment_by_key
+						   : memcached_decrement_by_key)(mc, r.group,
+						r.group_len, r.key, r.key_len, delta, &v);
+		}
+	}
+	rc = map_rc(lr);
+	if(rc == MCD_E_SERVER || rc == MCD_NOT_STORED) {
+		/* CLIENT_ERROR (text) or DELTA_BADVAL (binary): not a number */
+		const char *m = memcached_last_error_message(mc);
+		if(lr == MEMCACHED_CLIENT_ERROR || lr == MEMCACHED_INVALID_ARGUMENTS
+				|| (m && strstr(m, "numeric")))
+			rc = MCD_E_NOT_NUMBER;
+	}
+	if(rc == MCD_OK && value)
+		*value = v;
+	return finish(c, &r, op, lr, rc, t0);
+}
+
+mcd_rc mcd_incr(mcd_client *c, const char *key, size_t key_len,
+		uint64_t delta, uint64_t initial, uint32_t expire, uint64_t *value)
+{
+	return counter(c, true, key, key_len, delta, initial, expire, value);
+}
+
+mcd_rc mcd_decr(mcd_client *c, const char *key, size_t key_len,
+		uint64_t delta, uint64_t initial, uint32_t expire, uint64_t *value)
+{
+	return counter(c, false, key, key_len, delta, initial, expire, value);
+}
+
+/* ---- servers ---- */
+
+size_t mcd_server_count(const mcd_client *c)
+{
+	return c->nservers;
+}
+
+const char *mcd_server_name(const mcd_client *c, size_t idx)
+{
+	return idx < c->nservers ? c->srv[idx].name : "";
+}
+
+int mcd_server_is_dead(const mcd_client *c, size_t idx)
+{
+	return idx < c->nservers && server_dead((mcd_client *)c, idx);
+}
+
+const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx)
+{
+	return idx < c->nservers ? &c->stats[idx] : NULL;
+}
+
+mcd_rc mcd_server_for_key(
+		mcd_client *c, const char *key, size_t key_len, size_t *idx)
+{
+	mcd_route r;
+	mcd_rc rc = prepare(c, key, key_len, &r);
+
+	if(rc == MCD_OK)
+		*idx = r.idx;
+	return rc;
+}
+
+mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us)
+{
+	memcached_st probe;
+	memcached_return_t lr;
+	mcd_rc rc;
+	uint64_t t0;
+
+	if(idx >= c->nservers)
+		return set_err(c, MCD_E_ARG, "no server %zu", idx);
+	/* a handle of its own, so only this server is contacted */
+	if(memcached_create(&probe) == NULL)
+		return set_err(c, MCD_E_NOMEM, NULL);
+	rc = setup_handle(c, &probe, &c->srv[idx], 1, false, &c->cfg);
+	if(rc == MCD_OK) {
+		t0 = now_us();
+		lr = memcached_version(&probe);
+		if(rtt_us)
+			*rtt_us = now_us() - t0;
+		rc = map_rc(lr);
+		if(rc == MCD_E_SERVER)
+			rc = MCD_E_CONN; /* SOME_ERRORS: the one server failed */
+		if(rc != MCD_OK)
+			set_lib_err(c, &probe, rc, lr);
+	}
+	memcached_free(&probe);
+	if(rc == MCD_OK)
+		mark_alive(c, idx);
+	return rc;
+}

@@ -1,0 +1,106 @@
+#include <string.h>
+
+#include "mcd_key.h"
+#include "mcd_md5.h"
+#include "mcd_value.h"
+
+bool mcd_parse_expire(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v;
+
+	if(!mcd_parse_u64(s, len, &v) || v > MCD_EXPIRE_MAX)
+		return false;
+	*out = (uint32_t)v;
+	return true;
+}
+
+bool mcd_split_key_expire(const char *in, size_t len, const char **key,
+		size_t *key_len, bool *has_expire, uint32_t *expire)
+{
+	size_t i;
+
+	*key = in;
+	*key_len = len;
+	*has_expire = false;
+	for(i = 0; i + 1 < len; i++) {
+		if(in[i] == '=' && in[i + 1] == '>') {
+			*key_len = i;
+			*has_expire = true;
+			return mcd_parse_expire(in + i + 2, len - i - 2, expire);
+		}
+	}
+	return true;
+}
+
+bool mcd_key_byte_ok(unsigned char b)
+{
+	/* the text protocol splits on space and ends lines with CR/LF */
+	return b > 0x20 && b != 0x7f;
+}
+
+static bool bytes_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	for(i = 0; i < len; i++)
+		if(!mcd_key_byte_ok((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+bool mcd_prefix_ok(const char *prefix, size_t len)
+{
+	return len + MCD_MD5_HEX_LEN <= MCD_KEY_MAX && bytes_ok(prefix, len);
+}
+
+size_t mcd_key_build(const char *prefix, size_t prefix_len, const char *key,
+		size_t key_len, char out[MCD_KEY_MAX + 1], bool *hashed)
+{
+	bool h;
+
+	if(key == NULL || key_len == 0 || prefix_len + MCD_MD5_HEX_LEN > MCD_KEY_MAX)
+		return 0;
+	h = prefix_len + key_len > MCD_KEY_MAX || !bytes_ok(key, key_len);
+	if(hashed)
+		*hashed = h;
+	if(prefix_len)
+		memcpy(out, prefix, prefix_len);
+	if(h) {
+		if(mcd_md5_hex(key, key_len, out + prefix_len) < 0)
+			return 0;
+		key_len = MCD_MD5_HEX_LEN;
+	} else {
+		memcpy(out + prefix_len, key, key_len);
+	}
+	out[prefix_len + key_len] = '\0';
+	return prefix_len + key_len;
+}
+
+void mcd_key_printable(const char *key, size_t len, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o = 0;
+
+	if(outlen == 0)
+		return;
+	for(i = 0; i < len; i++) {
+		unsigned char b = (unsigned char)key[i];
+		size_t need = (b >= 0x20 && b < 0x7f && b != '\\') ? 1 : 4;
+		if(o + need + 4 > outlen) { /* room for "..." and NUL */
+			if(o + 4 <= outlen) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if(need == 1) {
+			out[o++] = (char)b;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[b >> 4];
+			out[o++] = hex[b & 15];
+		}
+	}
+	out[o] = '\0';
+}

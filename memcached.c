@@ -1,0 +1,290 @@
+/*
+ * Kamailio memcached module: exports, parameters, process lifecycle.
+ * The work is done by the host-independent core (mcd_client.h); this file
+ * only translates Kamailio's types and life cycle to it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/mem/mem.h"
+#include "core/mem/shm_mem.h"
+#include "core/rpc_lookup.h"
+#include "core/kemi.h"
+
+#include <libmemcached/memcached.h>
+
+#include "memcached.h"
+#include "mcd_var.h"
+#include "mcd_func.h"
+#include "mcd_rpc.h"
+#include "mcd_key.h"
+
+MODULE_VERSION
+
+#define MCD_VALUE_SLOTS 8
+
+char *mcd_srv_str = "localhost:11211";
+int mcd_expire = 10800;
+int mcd_mode = 0;
+int mcd_timeout = 5000;
+int mcd_memory = 0;
+int mcd_stringify = 0;
+char *mcd_prefix = "";
+int mcd_binary = 0;
+int mcd_retry_timeout = 5;
+int mcd_failover = 1;
+char *mcd_username = "";
+char *mcd_password = "";
+int mcd_slow_threshold = 0;
+int mcd_noreply = 0;
+
+static mcd_config mcd_cfg;
+static mcd_server_stats *mcd_stats_shm = NULL;
+static mcd_client *mcd_client_h = NULL;
+static int mcd_client_failed = 0;
+static mcd_buf mcd_slots[MCD_VALUE_SLOTS];
+static int mcd_slot_next = 0;
+
+static int mod_init(void);
+static int child_init(int rank);
+static void mod_destroy(void);
+
+static pv_export_t mod_pvs[] = {
+	{{"mct", sizeof("mct") - 1}, PVT_OTHER, pv_get_mcd_value,
+			pv_set_mcd_value, pv_parse_mcd_name, 0, 0, 0},
+	{{"mcinc", sizeof("mcinc") - 1}, PVT_OTHER, pv_get_mcd_value,
+			pv_inc_mcd_value, pv_parse_mcd_name, 0, 0, 0},
+	{{"mcdec", sizeof("mcdec") - 1}, PVT_OTHER, pv_get_mcd_value,
+			pv_dec_mcd_value, pv_parse_mcd_name, 0, 0, 0},
+	{{"mctex", sizeof("mctex") - 1}, PVT_OTHER, pv_get_null,
+			pv_set_mcd_expire, pv_parse_mcd_name, 0, 0, 0},
+	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
+};
+
+static param_export_t params[] = {
+	{"servers", PARAM_STRING, &mcd_srv_str},
+	{"expire", PARAM_INT, &mcd_expire},
+	{"timeout", PARAM_INT, &mcd_timeout},
+	{"mode", PARAM_INT, &mcd_mode},
+	{"memory", PARAM_INT, &mcd_memory},
+	{"stringify", PARAM_INT, &mcd_stringify},
+	{"prefix", PARAM_STRING, &mcd_prefix},
+	{"binary", PARAM_INT, &mcd_binary},
+	{"retry_timeout", PARAM_INT, &mcd_retry_timeout},
+	{"failover", PARAM_INT, &mcd_failover},
+	{"username", PARAM_STRING, &mcd_username},
+	{"password", PARAM_STRING, &mcd_password},
+	{"slow_threshold", PARAM_INT, &mcd_slow_threshold},
+	{"noreply", PARAM_INT, &mcd_noreply},
+	{0, 0, 0}
+};
+
+struct module_exports exports = {
+	"memcached",
+	DEFAULT_DLFLAGS,
+	mcd_cmds,
+	params,
+	0, /* RPC methods are registered in mod_init */
+	mod_pvs,
+	0,
+	mod_init,
+	child_init,
+	mod_destroy
+};
+
+int mod_register(char *path, int *dlflags, void *p1, void *p2)
+{
+	return mcd_kemi_register();
+}
+
+/* ---- allocators for memory=1 (pkg) and memory=2 (shm) ---- */
+
+static void *pkg_malloc_fn(size_t size, void *ctx)
+{
+	return pkg_malloc(size);
+}
+
+static void *pkg_realloc_fn(void *p, size_t size, void *ctx)
+{
+	return pkg_realloc(p, size);
+}
+
+static void pkg_free_fn(void *p, void *ctx)
+{
+	pkg_free(p);
+}
+
+static void *shm_malloc_fn(size_t size, void *ctx)
+{
+	return shm_malloc(size);
+}
+
+static void *shm_realloc_fn(void *p, size_t size, void *ctx)
+{
+	return shm_realloc(p, size);
+}
+
+static void shm_free_fn(void *p, void *ctx)
+{
+	shm_free(p);
+}
+
+static const mcd_allocator mcd_pkg_allocator = {
+		pkg_malloc_fn, pkg_realloc_fn, pkg_free_fn, NULL};
+static const mcd_allocator mcd_shm_allocator = {
+		shm_malloc_fn, shm_realloc_fn, shm_free_fn, NULL};
+
+static const mcd_allocator *client_allocator(void)
+{
+	switch(mcd_memory) {
+		case 1: return &mcd_pkg_allocator;
+		case 2: return &mcd_shm_allocator;
+		default: return mcd_allocator_system();
+	}
+}
+
+static void core_log(void *ctx, mcd_log_level level, const char *msg)
+{
+	switch(level) {
+		case MCD_LOG_ERROR: LM_ERR("%s\n", msg); break;
+		case MCD_LOG_WARN: LM_WARN("%s\n", msg); break;
+		case MCD_LOG_INFO: LM_INFO("%s\n", msg); break;
+		default: LM_DBG("%s\n", msg); break;
+	}
+}
+
+/* ---- life cycle ---- */
+
+static int mod_init(void)
+{
+	char err[MCD_ERRBUF_SIZE];
+	mcd_server_list *list;
+	size_t n;
+
+	if(mcd_memory < 0 || mcd_memory > 2) {
+		LM_ERR("memcached: memory: must be 0 (system), 1 (pkg) or 2 (shm)\n");
+		return -1;
+	}
+	if(mcd_expire < 0) {
+		LM_ERR("memcached: expire: must be >= 0 seconds\n");
+		return -1;
+	}
+	mcd_config_defaults(&mcd_cfg);
+	mcd_cfg.servers = mcd_srv_str;
+	mcd_cfg.prefix = mcd_prefix;
+	mcd_cfg.expire = (uint32_t)mcd_expire;
+	mcd_cfg.mode = mcd_mode;
+	mcd_cfg.timeout_ms = mcd_timeout;
+	mcd_cfg.binary = mcd_binary;
+	mcd_cfg.retry_timeout_s = mcd_retry_timeout;
+	mcd_cfg.failover = mcd_failover;
+	mcd_cfg.username = mcd_username;
+	mcd_cfg.password = mcd_password;
+	mcd_cfg.slow_threshold_us = mcd_slow_threshold;
+	mcd_cfg.noreply = mcd_noreply;
+	mcd_cfg.stringify = mcd_stringify;
+	mcd_cfg.log = core_log;
+	if(!mcd_config_check(&mcd_cfg, err, sizeof(err))) {
+		LM_ERR("memcached: %s\n", err);
+		return -1;
+	}
+
+	list = pkg_malloc(sizeof(*list));
+	if(list == NULL) {
+		PKG_MEM_ERROR;
+		return -1;
+	}
+	mcd_servers_parse(mcd_srv_str, list, NULL, 0);
+	n = list->count;
+	pkg_free(list);
+	mcd_stats_shm = shm_malloc(n * sizeof(mcd_server_stats));
+	if(mcd_stats_shm == NULL) {
+		SHM_MEM_ERROR;
+		return -1;
+	}
+	memset(mcd_stats_shm, 0, n * sizeof(mcd_server_stats));
+
+	if(mcd_rpc_register() < 0)
+		return -1;
+	LM_INFO("memcached: %zu server(s), libmemcached %s\n", n,
+			memcached_lib_version());
+	return 0;
+}
+
+mcd_client *mcd_client_get(void)
+{
+	char err[MCD_ERRBUF_SIZE];
+	mcd_rc rc;
+	int i;
+
+	if(mcd_client_h != NULL || mcd_client_failed)
+		return mcd_client_h;
+	for(i = 0; i < MCD_VALUE_SLOTS; i++)
+		mcd_buf_init(&mcd_slots[i], &mcd_pkg_allocator);
+	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
+			&mcd_client_h, err, sizeof(err));
+	if(rc != MCD_OK) {
+		/* configuration was checked in mod_init: only memory can fail */
+		LM_ERR("memcached: cannot create the client: %s\n", err);
+		mcd_client_failed = 1;
+		return NULL;
+	}
+	return mcd_client_h;
+}
+
+static int child_init(int rank)
+{
+	/* the main and the TCP main process do not run scripts */
+	if(rank == PROC_INIT || rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+		return 0;
+	return mcd_client_get() ? 0 : -1;
+}
+
+static void mod_destroy(void)
+{
+	int i;
+
+	mcd_client_free(mcd_client_h);
+	mcd_client_h = NULL;
+	for(i = 0; i < MCD_VALUE_SLOTS; i++)
+		mcd_buf_free(&mcd_slots[i]);
+	if(mcd_stats_shm) {
+		shm_free(mcd_stats_shm);
+		mcd_stats_shm = NULL;
+	}
+}
+
+/* ---- shared helpers ---- */
+
+mcd_server_stats *mcd_shm_stats(void)
+{
+	return mcd_stats_shm;
+}
+
+mcd_buf *mcd_value_slot(void)
+{
+	mcd_buf *b = &mcd_slots[mcd_slot_next];
+
+	mcd_slot_next = (mcd_slot_next + 1) % MCD_VALUE_SLOTS;
+	return b;
+}
+
+void mcd_log_result(const char *op, const str *key, mcd_rc rc)
+{
+	char shown[MCD_KEY_SHOW_MAX];
+	mcd_client *c = mcd_client_h;
+
+	mcd_key_printable(key->s, (size_t)(key->len > 0 ? key->len : 0), shown,
+			sizeof(shown));
+	if(rc == MCD_OK)
+		return;
+	if(rc == MCD_NOT_FOUND || rc == MCD_E_DEAD)
+		LM_DBG("memcached: %s '%s': %s\n", op, shown,
+				c ? mcd_client_errdetail(c) : mcd_strerror(rc));
+	else
+		LM_ERR("memcached: %s '%s' failed: %s\n", op, shown,
+				(c && *mcd_client_errdetail(c)) ? mcd_client_errdetail(c)
+												: mcd_strerror(rc));
+}

@@ -1,0 +1,152 @@
+/*
+ * Runner of the core unit tests, and the helpers they share.
+ * CK_RUN_SUITE / CK_RUN_CASE (Check's own variables) select a part;
+ * CK_FORK=no runs everything in one process (for valgrind).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tests.h"
+
+double t_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+void t_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+void t_servers_str(char *out, size_t cap, const mcd_ts *srv, size_t n)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < n && used < cap; i++)
+		used += (size_t)snprintf(out + used, cap - used, "%s127.0.0.1:%d",
+				i ? "," : "", srv[i].port);
+}
+
+mcd_client *t_client(const char *servers, int binary, const mcd_allocator *a,
+		t_cfg_tweak tweak, void *arg)
+{
+	mcd_config cfg;
+	mcd_client *c = NULL;
+	char err[MCD_ERRBUF_SIZE] = "";
+	mcd_rc rc;
+
+	mcd_config_defaults(&cfg);
+	cfg.servers = servers;
+	cfg.binary = binary;
+	cfg.timeout_ms = 2000;
+	cfg.retry_timeout_s = 1;
+	cfg.expire = 0;
+	if (tweak)
+		tweak(&cfg, arg);
+	rc = mcd_client_new(&cfg, a, NULL, &c, err, sizeof(err));
+	ck_assert_msg(rc == MCD_OK && c != NULL,
+			"mcd_client_new(%s, binary=%d): rc=%d (%s) err='%s'", servers,
+			binary, rc, mcd_strerror(rc), err);
+	return c;
+}
+
+/* Blocks carry their size in front, so free and realloc can keep count. */
+#define HDR 16
+
+static void *cnt_malloc(size_t size, void *ctx)
+{
+	t_counter *c = ctx;
+	char *p;
+
+	c->calls++;
+	if (c->fail_after >= 0 && c->ok >= c->fail_after) {
+		c->failed++;
+		return NULL;
+	}
+	p = malloc(size + HDR);
+	if (!p)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	c->ok++;
+	c->live++;
+	c->bytes += (long long)size;
+	return p + HDR;
+}
+
+static void *cnt_realloc(void *ptr, size_t size, void *ctx)
+{
+	t_counter *c = ctx;
+	char *p;
+	size_t old;
+
+	if (!ptr)
+		return cnt_malloc(size, ctx);
+	c->calls++;
+	if (c->fail_after >= 0 && c->ok >= c->fail_after) {
+		c->failed++;
+		return NULL;
+	}
+	p = (char *)ptr - HDR;
+	memcpy(&old, p, sizeof(old));
+	p = realloc(p, size + HDR);
+	if (!p)
+		return NULL;
+	memcpy(p, &size, sizeof(size));
+	c->ok++;
+	c->bytes += (long long)size - (long long)old;
+	return p + HDR;
+}
+
+static void cnt_free(void *ptr, void *ctx)
+{
+	t_counter *c = ctx;
+	char *p;
+	size_t old;
+
+	ck_assert_msg(ptr != NULL, "allocator free_fn called with NULL");
+	p = (char *)ptr - HDR;
+	memcpy(&old, p, sizeof(old));
+	c->live--;
+	c->bytes -= (long long)old;
+	free(p);
+}
+
+void t_counter_init(t_counter *c, long fail_after)
+{
+	memset(c, 0, sizeof(*c));
+	c->fail_after = fail_after;
+	c->a.malloc_fn = cnt_malloc;
+	c->a.realloc_fn = cnt_realloc;
+	c->a.free_fn = cnt_free;
+	c->a.ctx = c;
+}
+
+int main(void)
+{
+	SRunner *sr;
+	int failed;
+
+	sr = srunner_create(suite_key());
+	srunner_add_suite(sr, suite_value());
+	srunner_add_suite(sr, suite_config());
+	srunner_add_suite(sr, suite_alloc());
+	srunner_add_suite(sr, suite_client());
+	srunner_add_suite(sr, suite_race());
+	srunner_add_suite(sr, suite_cluster());
+	srunner_add_suite(sr, suite_sasl());
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

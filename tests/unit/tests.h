@@ -1,0 +1,57 @@
+/* Shared bits of the core unit tests. */
+#ifndef MCD_TESTS_H
+#define MCD_TESTS_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mcd_alloc.h"
+#include "mcd_client.h"
+#include "mcd_config.h"
+#include "mcd_server.h"
+
+/* Suites, one per test file. */
+Suite *suite_key(void);
+Suite *suite_value(void);
+Suite *suite_config(void);
+Suite *suite_alloc(void);
+Suite *suite_client(void);
+Suite *suite_race(void);
+Suite *suite_cluster(void);
+Suite *suite_sasl(void);
+
+/* Monotonic milliseconds, and a sleep that survives signals. */
+double t_now_ms(void);
+void t_sleep_ms(int ms);
+
+/* "127.0.0.1:<port>,..." for the servers of a test. */
+void t_servers_str(char *out, size_t cap, const mcd_ts *srv, size_t n);
+
+/*
+ * A client on the given servers list, with test-friendly timeouts; fails
+ * the test when it cannot be made. cfg_out (may be NULL) receives the
+ * config used, tweak is applied before creation (may be NULL).
+ */
+typedef void (*t_cfg_tweak)(mcd_config *cfg, void *arg);
+mcd_client *t_client(const char *servers, int binary, const mcd_allocator *a,
+		t_cfg_tweak tweak, void *arg);
+
+/*
+ * A counting allocator: live blocks and bytes, and the number of
+ * malloc/realloc calls made. fail_after >= 0 makes every allocation after
+ * that many successful ones fail (a NULL return).
+ */
+typedef struct t_counter {
+	long live;
+	long calls;
+	long ok;
+	long failed;
+	long long bytes;
+	long fail_after;
+	mcd_allocator a;
+} t_counter;
+
+void t_counter_init(t_counter *c, long fail_after);
+
+#endif
