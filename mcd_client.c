@@ -21,6 +21,7 @@ typedef struct mcd_server {
 	mcd_server_addr addr;
 	char name[MCD_HOST_MAX + 8];
 	time_t dead_until;   /* monotonic seconds; 0 = up (this process's view) */
+	bool connected;      /* the last operation on it succeeded */
 	char token[24];      /* a group key that hashes to this server, "" if none */
 } mcd_server;
 
@@ -178,15 +179,6 @@ static mcd_rc map_rc(memcached_return_t r)
 	}
 }
 
-/* I/O failures on an open connection: the socket is closed by the library
- * and the next operation reconnects, so they do not mark a server dead. */
-static bool is_io_failure(memcached_return_t r)
-{
-	return r == MEMCACHED_WRITE_FAILURE || r == MEMCACHED_READ_FAILURE
-		   || r == MEMCACHED_UNKNOWN_READ_FAILURE || r == MEMCACHED_ERRNO
-		   || r == MEMCACHED_PROTOCOL_ERROR;
-}
-
 /* ---- circuit breaker ---- */
 
 static bool server_dead(mcd_client *c, size_t idx)
@@ -311,13 +303,33 @@ static mcd_rc prepare(mcd_client *c, const char *key, size_t key_len,
 }
 
 /*
- * Books the outcome of one library call: stats, breaker, error detail,
- * slow log. Returns the mapped rc.
+ * Whether to send the same command again at once: only idempotent ones,
+ * only once, and only when the connection had worked before, which is
+ * what a server restart looks like (the library reconnects).
+ */
+static bool retry_now(mcd_client *c, const mcd_route *r, memcached_return_t lr,
+		int attempt, bool idempotent)
+{
+	mcd_server *s = &c->srv[r->idx];
+
+	if(attempt > 0 || !idempotent || !s->connected || map_rc(lr) != MCD_E_CONN)
+		return false;
+	s->connected = false;
+	return true;
+}
+
+/*
+ * Books the outcome of one operation: stats, breaker, error detail, slow
+ * log. A timeout marks the server dead at once (waiting again would cost
+ * another timeout); a connection failure does when the connection had not
+ * just been working, so a restarted server costs one failure, not a
+ * retry_timeout of them.
  */
 static mcd_rc finish(mcd_client *c, const mcd_route *r, const char *op,
 		memcached_return_t lr, mcd_rc rc, uint64_t start_us)
 {
 	mcd_server_stats *st = &c->stats[r->idx];
+	mcd_server *s = &c->srv[r->idx];
 	uint64_t took = now_us() - start_us;
 
 	__atomic_fetch_add(&st->ops, 1, __ATOMIC_RELAXED);
@@ -325,9 +337,12 @@ static mcd_rc finish(mcd_client *c, const mcd_route *r, const char *op,
 		__atomic_fetch_add(&st->errors, 1, __ATOMIC_RELAXED);
 		if(c->err[0] == '\0')
 			set_lib_err(c, &c->mc, rc, lr);
-		if((rc == MCD_E_TIMEOUT || rc == MCD_E_CONN) && !is_io_failure(lr))
+		if(rc == MCD_E_TIMEOUT || (rc == MCD_E_CONN && !s->connected))
 			mark_dead(c, r->idx, c->err);
+		if(rc == MCD_E_TIMEOUT || rc == MCD_E_CONN)
+			s->connected = false;
 	} else {
+		s->connected = true;
 		mark_alive(c, r->idx);
 	}
 	if(c->cfg.slow_threshold_us > 0 && took > (uint64_t)c->cfg.slow_threshold_us)
@@ -478,12 +493,6 @@ const char *mcd_client_errdetail(const mcd_client *c)
 
 /* ---- operations ---- */
 
-static bool retry_safe(memcached_return_t lr, int attempt)
-{
-	/* a connection the server closed (restart) is reopened once */
-	return attempt == 0 && is_io_failure(lr);
-}
-
 mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
 		uint32_t *flags)
 {
@@ -514,7 +523,7 @@ mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
 			__atomic_fetch_add(&c->stats[r.idx].hits, 1, __ATOMIC_RELAXED);
 			return finish(c, &r, "get", lr, MCD_OK, t0);
 		}
-		if(!retry_safe(lr, attempt))
+		if(!retry_now(c, &r, lr, attempt, true))
 			break;
 	}
 	rc = map_rc(lr);
@@ -579,7 +588,7 @@ mcd_rc mcd_store(mcd_client *c, mcd_store_op op, const char *key,
 	for(attempt = 0;; attempt++) {
 		lr = store_call(c, op, &r, val, val_len, expire, flags);
 		/* set is idempotent; the others could apply twice */
-		if(op != MCD_SET || !retry_safe(lr, attempt))
+		if(!retry_now(c, &r, lr, attempt, op == MCD_SET))
 			break;
 	}
 	set_reply(c, true);
@@ -616,7 +625,7 @@ mcd_rc mcd_delete(mcd_client *c, const char *key, size_t key_len)
 	for(attempt = 0;; attempt++) {
 		lr = memcached_delete_by_key(
 				&c->mc, r.group, r.group_len, r.key, r.key_len, 0);
-		if(!retry_safe(lr, attempt))
+		if(!retry_now(c, &r, lr, attempt, true))
 			break;
 	}
 	set_reply(c, true);
@@ -641,7 +650,7 @@ mcd_rc mcd_touch(
 	for(attempt = 0;; attempt++) {
 		lr = memcached_touch_by_key(&c->mc, r.group, r.group_len, r.key,
 				r.key_len, (time_t)expire);
-		if(!retry_safe(lr, attempt))
+		if(!retry_now(c, &r, lr, attempt, true))
 			break;
 	}
 	set_reply(c, true);
@@ -688,13 +697,13 @@ static mcd_rc counter(mcd_client *c, bool incr, const char *key,
 		}
 	}
 	rc = map_rc(lr);
-	if(rc == MCD_E_SERVER || rc == MCD_NOT_STORED) {
-		/* CLIENT_ERROR (text) or DELTA_BADVAL (binary): not a number */
-		const char *m = memcached_last_error_message(mc);
-		if(lr == MEMCACHED_CLIENT_ERROR || lr == MEMCACHED_INVALID_ARGUMENTS
-				|| (m && strstr(m, "numeric")))
-			rc = MCD_E_NOT_NUMBER;
-	}
+	/* text protocol: CLIENT_ERROR; binary: the library reports the
+	 * DELTA_BADVAL status as an unknown read failure without errno, the
+	 * reply itself having been read in full */
+	if(lr == MEMCACHED_CLIENT_ERROR
+			|| (lr == MEMCACHED_UNKNOWN_READ_FAILURE
+					&& memcached_last_error_errno(mc) == 0))
+		rc = set_err(c, MCD_E_NOT_NUMBER, "value is not a number");
 	if(rc == MCD_OK && value)
 		*value = v;
 	return finish(c, &r, op, lr, rc, t0);

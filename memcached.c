@@ -162,6 +162,7 @@ static int mod_init(void)
 	char err[MCD_ERRBUF_SIZE];
 	mcd_server_list *list;
 	size_t n;
+	int i;
 
 	if(mcd_memory < 0 || mcd_memory > 2) {
 		LM_ERR("memcached: memory: must be 0 (system), 1 (pkg) or 2 (shm)\n");
@@ -206,6 +207,8 @@ static int mod_init(void)
 	}
 	memset(mcd_stats_shm, 0, n * sizeof(mcd_server_stats));
 
+	for(i = 0; i < MCD_VALUE_SLOTS; i++)
+		mcd_buf_init(&mcd_slots[i], &mcd_pkg_allocator);
 	if(mcd_rpc_register() < 0)
 		return -1;
 	LM_INFO("memcached: %zu server(s), libmemcached %s\n", n,
@@ -217,12 +220,9 @@ mcd_client *mcd_client_get(void)
 {
 	char err[MCD_ERRBUF_SIZE];
 	mcd_rc rc;
-	int i;
 
 	if(mcd_client_h != NULL || mcd_client_failed)
 		return mcd_client_h;
-	for(i = 0; i < MCD_VALUE_SLOTS; i++)
-		mcd_buf_init(&mcd_slots[i], &mcd_pkg_allocator);
 	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
 			&mcd_client_h, err, sizeof(err));
 	if(rc != MCD_OK) {
