@@ -67,7 +67,7 @@ deb:
 	scripts/make-deb.sh
 
 clean:
-	rm -f *.o *.d memcached.so
+	rm -f *.o *.d memcached.so librpath.lst makecfg.lst
 	-$(MAKE) -C tests/unit clean
 
 distclean: clean

@@ -42,6 +42,7 @@ rm -f "$out/${src}_${ver}_$arch".{buildinfo,changes} \
 mkdir "$stage"
 tar -C "$root" --exclude=./build --exclude=./.git \
 	--exclude='*.o' --exclude='*.d' --exclude='*.so' \
+	--exclude=./librpath.lst --exclude=./makecfg.lst \
 	--exclude=./debian/kamailio-memcached-ng-module --exclude=./debian/.debhelper \
 	-cf - . | tar -C "$stage" -xf -
 
