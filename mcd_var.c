@@ -1,6 +1,8 @@
 /*
  * Pseudo-variables: expand the name, split "=>N", call the core, and turn
- * the outcome into a Kamailio value. Errors are logged here, once.
+ * the outcome into a Kamailio value. Errors are logged here, once: the
+ * setters then return 0, since a failing setter makes the core log two
+ * more lines about the assignment, and the script goes on either way.
  */
 #include <limits.h>
 #include <string.h>
@@ -131,14 +133,13 @@ int pv_set_mcd_value(
 	mcd_rc rc;
 
 	if(pv_mcd_key(msg, param, &k) < 0)
-		return -1;
+		return 0; /* logged */
 	if((c = mcd_client_get()) == NULL)
-		return -1;
+		return 0; /* logged */
 	if(val == NULL || (val->flags & PV_VAL_NULL)) {
 		rc = mcd_delete(c, k.key.s, (size_t)k.key.len);
 		mcd_log_result("delete", &k.key, rc);
-		/* deleting a missing key is not an error */
-		return (rc == MCD_OK || rc == MCD_NOT_FOUND) ? 0 : -1;
+		return 0;
 	}
 	if(val->flags & PV_TYPE_INT || !(val->flags & PV_VAL_STR)) {
 		vlen = mcd_format_i64(val->ri, num);
@@ -152,14 +153,14 @@ int pv_set_mcd_value(
 	rc = mcd_store(c, mcd_mode == 1 ? MCD_ADD : MCD_SET, k.key.s,
 			(size_t)k.key.len, v, vlen, k.expire, flags);
 	mcd_log_result(mcd_mode == 1 ? "add" : "set", &k.key, rc);
-	return rc == MCD_OK ? 0 : -1;
+	return 0;
 }
 
 /* An integer the script gave: an int, or text that is exactly one. */
 static int pv_mcd_int(const pv_value_t *val, int64_t *out)
 {
 	if(val == NULL || (val->flags & PV_VAL_NULL))
-		return -1;
+		return 0; /* logged */
 	if(val->flags & PV_TYPE_INT || !(val->flags & PV_VAL_STR)) {
 		*out = val->ri;
 		return 0;
@@ -179,19 +180,19 @@ static int pv_mcd_counter(struct sip_msg *msg, pv_param_t *param,
 
 	if(pv_mcd_int(val, &n) < 0) {
 		LM_ERR("memcached: %s: value is not an integer\n", pv);
-		return -1;
+		return 0; /* logged */
 	}
 	if(pv_mcd_key(msg, param, &k) < 0)
-		return -1;
+		return 0; /* logged */
 	if((c = mcd_client_get()) == NULL)
-		return -1;
+		return 0; /* logged */
 	/* a negative step goes the other way; the server stops at 0 */
 	up = (n >= 0) == (sign > 0);
 	delta = n >= 0 ? (uint64_t)n : (uint64_t)0 - (uint64_t)n;
 	rc = (up ? mcd_incr : mcd_decr)(c, k.key.s, (size_t)k.key.len, delta,
 			(up && sign > 0) ? delta : 0, k.expire, &value);
 	mcd_log_result(up ? "incr" : "decr", &k.key, rc);
-	return rc == MCD_OK ? 0 : -1;
+	return 0;
 }
 
 int pv_inc_mcd_value(
@@ -217,14 +218,14 @@ int pv_set_mcd_expire(
 
 	if(pv_mcd_int(val, &n) < 0 || n < 0 || n > MCD_EXPIRE_MAX) {
 		LM_ERR("memcached: $mctex: expiry must be a non-negative integer\n");
-		return -1;
+		return 0; /* logged */
 	}
 	expire = (uint32_t)n;
 	if(pv_mcd_key(msg, param, &k) < 0)
-		return -1;
+		return 0; /* logged */
 	if((c = mcd_client_get()) == NULL)
-		return -1;
+		return 0; /* logged */
 	rc = mcd_touch(c, k.key.s, (size_t)k.key.len, expire);
 	mcd_log_result("touch", &k.key, rc);
-	return (rc == MCD_OK || rc == MCD_NOT_FOUND) ? 0 : -1;
+	return 0;
 }

@@ -7,7 +7,7 @@ PKGS="kamailio kamailio-memcached-modules kamailio-lua-modules
  libmemcached-tools check pkg-config libssl-dev sip-tester sipsak sasl2-bin
  libsasl2-dev libsasl2-modules dpkg-dev valgrind xsltproc docbook-xsl
  docbook-xml lynx gnuplot-nox clang libclang-rt-14-dev debhelper lintian
- iproute2 netcat-openbsd make gcc bison flex"
+ iproute2 netcat-openbsd make gcc bison flex libxml2-utils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
