@@ -774,7 +774,7 @@ mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us)
 			*rtt_us = now_us() - t0;
 		if(lr == MEMCACHED_SOME_ERRORS) {
 			/* the one server failed: report its own error */
-			memcached_server_instance_st inst =
+			const memcached_instance_st *inst =
 					memcached_server_instance_by_position(&probe, 0);
 			lr = inst ? memcached_server_error_return(inst) : lr;
 		}

@@ -1,12 +1,730 @@
+/*
+ * Script functions (mcd_add, mcd_incr, ...) and the KEMI exports
+ * (KSR.memcached.*). Both front ends parse their arguments and call the
+ * same implementation, which takes plain str keys and values and returns
+ * the script return code.
+ *
+ * Return codes:
+ *    1  done
+ *   -1  the condition failed: key exists (add), key missing (replace,
+ *       append, prepend, delete, touch), or the server declined the write
+ *   -2  server or connection error, and everything else the server
+ *       refuses: a counter on a value that is not a number, a value too
+ *       large, authentication, out of memory. The outcome depends on what
+ *       the server holds, not on what the script passed, so it is not -3.
+ *   -3  bad argument given by the script: empty key, an expire or delta
+ *       that is not a non-negative integer. Nothing is sent.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "core/sr_module.h"
+#include "core/dprint.h"
+#include "core/mod_fix.h"
+#include "core/pvar.h"
+#include "core/kemi.h"
+#include "core/lvalue.h"
 
+#include "memcached.h"
 #include "mcd_func.h"
+#include "mcd_key.h"
+#include "mcd_value.h"
 
+#define MCD_RET_OK 1
+#define MCD_RET_COND -1
+#define MCD_RET_SERVER -2
+#define MCD_RET_ARG -3
+
+/* ---- shared implementation ---- */
+
+static int mcd_ret(mcd_rc rc)
+{
+	switch(rc) {
+		case MCD_OK:
+			return MCD_RET_OK;
+		case MCD_EXISTS:
+		case MCD_NOT_FOUND:
+		case MCD_NOT_STORED:
+			return MCD_RET_COND;
+		case MCD_E_ARG:
+			return MCD_RET_ARG;
+		default:
+			/* includes MCD_E_NOT_NUMBER: see the top of this file */
+			return MCD_RET_SERVER;
+	}
+}
+
+/* Logs the outcome once: expected conditions at debug level (a lost
+ * mcd_add race is the normal case of a lock), failures as the PVs do. */
+static int mcd_finish(const char *op, const str *key, mcd_rc rc)
+{
+	char shown[MCD_KEY_SHOW_MAX];
+
+	if(rc == MCD_EXISTS || rc == MCD_NOT_STORED) {
+		mcd_key_printable(key->s, (size_t)key->len, shown, sizeof(shown));
+		LM_DBG("memcached: %s '%s': %s\n", op, shown, mcd_strerror(rc));
+	} else if(rc != MCD_OK) {
+		mcd_log_result(op, key, rc);
+	}
+	return mcd_ret(rc);
+}
+
+static int mcd_key_ok(const char *fn, const str *key)
+{
+	if(key == NULL || key->s == NULL || key->len <= 0) {
+		LM_ERR("memcached: %s: empty key\n", fn);
+		return 0;
+	}
+	return 1;
+}
+
+static const char *mcd_store_fn(mcd_store_op op)
+{
+	switch(op) {
+		case MCD_SET: return "set";
+		case MCD_ADD: return "add";
+		case MCD_REPLACE: return "replace";
+		case MCD_APPEND: return "append";
+		case MCD_PREPEND: return "prepend";
+	}
+	return "store";
+}
+
+/*
+ * Stores a string value (flags 1, as $mct does for strings).
+ * expire < 0 means the module's default expiry.
+ */
+static int mcd_do_store(mcd_store_op op, const str *key, const str *val,
+		int64_t expire)
+{
+	const char *fn = mcd_store_fn(op);
+	mcd_client *c;
+	mcd_rc rc;
+
+	if(!mcd_key_ok(fn, key))
+		return MCD_RET_ARG;
+	if((c = mcd_client_get()) == NULL)
+		return MCD_RET_SERVER;
+	rc = mcd_store(c, op, key->s, (size_t)key->len,
+			(val && val->s) ? val->s : "",
+			(val && val->s && val->len > 0) ? (size_t)val->len : 0,
+			expire < 0 ? (uint32_t)mcd_expire : (uint32_t)expire,
+			MCD_FLAG_STR);
+	return mcd_finish(fn, key, rc);
+}
+
+static int mcd_do_delete(const str *key)
+{
+	mcd_client *c;
+
+	if(!mcd_key_ok("delete", key))
+		return MCD_RET_ARG;
+	if((c = mcd_client_get()) == NULL)
+		return MCD_RET_SERVER;
+	return mcd_finish("delete", key, mcd_delete(c, key->s, (size_t)key->len));
+}
+
+static int mcd_do_touch(const str *key, uint32_t expire)
+{
+	mcd_client *c;
+
+	if(!mcd_key_ok("touch", key))
+		return MCD_RET_ARG;
+	if((c = mcd_client_get()) == NULL)
+		return MCD_RET_SERVER;
+	return mcd_finish(
+			"touch", key, mcd_touch(c, key->s, (size_t)key->len, expire));
+}
+
+/*
+ * Atomic counter; a missing key is created (flags 0, default expiry) with
+ * delta for incr and 0 for decr, as $mcinc/$mcdec do.
+ */
+static int mcd_do_counter(
+		int incr, const str *key, uint64_t delta, uint64_t *value)
+{
+	const char *fn = incr ? "incr" : "decr";
+	mcd_client *c;
+	mcd_rc rc;
+
+	if(!mcd_key_ok(fn, key))
+		return MCD_RET_ARG;
+	if((c = mcd_client_get()) == NULL)
+		return MCD_RET_SERVER;
+	rc = (incr ? mcd_incr : mcd_decr)(c, key->s, (size_t)key->len, delta,
+			incr ? delta : 0, (uint32_t)mcd_expire, value);
+	return mcd_finish(fn, key, rc);
+}
+
+/*
+ * Reads a value into one of the module's value slots. 1 found (*out set),
+ * -1 missing, -2 error, -3 bad key.
+ */
+static int mcd_do_get(const str *key, str *out)
+{
+	mcd_client *c;
+	mcd_buf *b;
+	uint32_t flags = 0;
+	int64_t iv;
+	mcd_rc rc;
+
+	if(!mcd_key_ok("get", key))
+		return MCD_RET_ARG;
+	if((c = mcd_client_get()) == NULL)
+		return MCD_RET_SERVER;
+	b = mcd_value_slot();
+	rc = mcd_get(c, key->s, (size_t)key->len, b, &flags);
+	if(rc != MCD_OK)
+		return mcd_finish("get", key, rc);
+	out->s = b->data;
+	out->len = (int)b->len;
+	/* the server pads a shrunk counter with spaces: not part of it */
+	if(!(flags & MCD_FLAG_STR) && mcd_parse_stored_int(b->data, b->len, &iv))
+		while(out->len > 0 && out->s[out->len - 1] == ' ')
+			out->len--;
+	return MCD_RET_OK;
+}
+
+/* ---- script functions: parameters ---- */
+
+/*
+ * Parameter kinds, one letter per parameter of a function:
+ * k key, v value, e expire, d delta (all format strings), o output variable.
+ */
+static const char *mcd_param_name(char kind)
+{
+	switch(kind) {
+		case 'k': return "key";
+		case 'v': return "value";
+		case 'e': return "expire";
+		case 'd': return "delta";
+		case 'o': return "output variable";
+	}
+	return "parameter";
+}
+
+/* A non-negative expiry or delta in text; false when it is not one. */
+static int mcd_parse_num(char kind, const str *s, uint64_t *out)
+{
+	uint32_t e;
+
+	if(s == NULL || s->s == NULL || s->len <= 0)
+		return 0;
+	if(kind == 'e') {
+		if(!mcd_parse_expire(s->s, (size_t)s->len, &e))
+			return 0;
+		*out = e;
+		return 1;
+	}
+	return mcd_parse_u64(s->s, (size_t)s->len, out) ? 1 : 0;
+}
+
+/* param_no 0: not known (run time) */
+static void mcd_bad_num(const char *fn, int param_no, char kind, const str *s)
+{
+	char shown[MCD_KEY_SHOW_MAX];
+	char pos[24] = "";
+
+	mcd_key_printable(s && s->s ? s->s : "",
+			s && s->s && s->len > 0 ? (size_t)s->len : 0, shown,
+			sizeof(shown));
+	if(param_no > 0)
+		snprintf(pos, sizeof(pos), "parameter %d ", param_no);
+	LM_ERR("memcached: %s(): %s(%s) must be a non-negative integer%s, "
+		   "got '%s'\n",
+			fn, pos, mcd_param_name(kind),
+			kind == 'e' ? " of seconds, 0 = never" : "", shown);
+}
+
+/*
+ * Fixup shared by every function: format strings for k/v/e/d, a writable
+ * variable for o. A static expire or delta is checked here, so a bad
+ * literal stops Kamailio at start-up with the function and parameter named.
+ */
+static int mcd_fixup(const char *fn, const char *kinds, void **param,
+		int param_no)
+{
+	char kind;
+	fparam_t *fp;
+	pv_spec_t *sp;
+	uint64_t n;
+
+	if(param_no < 1 || param_no > (int)strlen(kinds))
+		return 0;
+	kind = kinds[param_no - 1];
+	if(kind == 'o') {
+		if(fixup_pvar_all(param, 1) < 0) {
+			LM_ERR("memcached: %s(): parameter %d (%s) must be a variable, "
+				   "e.g. $var(x)\n",
+					fn, param_no, mcd_param_name(kind));
+			return E_CFG;
+		}
+		sp = (pv_spec_t *)*param;
+		if(sp->setf == NULL) {
+			LM_ERR("memcached: %s(): parameter %d (%s) is read-only\n", fn,
+					param_no, mcd_param_name(kind));
+			fixup_free_pvar_all(param, 1);
+			return E_CFG;
+		}
+		return 0;
+	}
+	if(fixup_spve_null(param, 1) < 0) {
+		LM_ERR("memcached: %s(): parameter %d (%s): bad format string\n", fn,
+				param_no, mcd_param_name(kind));
+		return E_CFG;
+	}
+	fp = (fparam_t *)*param;
+	if((kind == 'e' || kind == 'd') && fp->type == FPARAM_STR
+			&& !mcd_parse_num(kind, &fp->v.str, &n)) {
+		mcd_bad_num(fn, param_no, kind, &fp->v.str);
+		fixup_free_spve_null(param, 1);
+		return E_CFG;
+	}
+	if(kind == 'k' && fp->type == FPARAM_STR && fp->v.str.len <= 0) {
+		LM_ERR("memcached: %s(): parameter %d (key) is empty\n", fn,
+				param_no);
+		fixup_free_spve_null(param, 1);
+		return E_CFG;
+	}
+	return 0;
+}
+
+static int mcd_fixup_free(const char *kinds, void **param, int param_no)
+{
+	if(param_no < 1 || param_no > (int)strlen(kinds))
+		return 0;
+	if(kinds[param_no - 1] == 'o')
+		return fixup_free_pvar_all(param, 1);
+	return fixup_free_spve_null(param, 1);
+}
+
+#define MCD_FIXUP(fn, kinds)                                    \
+	static int fixup_##fn(void **param, int param_no)           \
+	{                                                           \
+		return mcd_fixup(#fn, kinds, param, param_no);          \
+	}                                                           \
+	static int fixup_free_##fn(void **param, int param_no)      \
+	{                                                           \
+		return mcd_fixup_free(kinds, param, param_no);          \
+	}
+
+MCD_FIXUP(mcd_add, "kve")
+MCD_FIXUP(mcd_replace, "kve")
+MCD_FIXUP(mcd_append, "kv")
+MCD_FIXUP(mcd_prepend, "kv")
+MCD_FIXUP(mcd_delete, "k")
+MCD_FIXUP(mcd_touch, "ke")
+MCD_FIXUP(mcd_incr, "kdo")
+MCD_FIXUP(mcd_decr, "kdo")
+
+/* ---- script functions: run time ---- */
+
+/* Expands a key; -1 (logged) on failure. */
+static int mcd_get_key(sip_msg_t *msg, const char *fn, char *p, str *key)
+{
+	if(fixup_get_svalue(msg, (gparam_t *)p, key) < 0) {
+		LM_ERR("memcached: %s(): cannot expand the key\n", fn);
+		return -1;
+	}
+	if(key->len <= 0) {
+		LM_ERR("memcached: %s(): empty key\n", fn);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Expands a value. A value that is one variable alone is taken as it is,
+ * so it is not cut to the size of Kamailio's print buffer.
+ */
+static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
+		char num[MCD_I64_STR_MAX])
+{
+	fparam_t *fp = (fparam_t *)p;
+	pv_elem_t *e;
+	pv_value_t v;
+
+	if(fp->type == FPARAM_PVE && (e = fp->v.pve) != NULL && e->next == NULL
+			&& e->text.len == 0 && e->spec != NULL) {
+		memset(&v, 0, sizeof(v));
+		if(pv_get_spec_value(msg, e->spec, &v) != 0) {
+			LM_ERR("memcached: %s(): cannot get the value\n", fn);
+			return -1;
+		}
+		if(v.flags & PV_VAL_NULL) {
+			/* as a format string prints it */
+			val->s = "<null>";
+			val->len = 6;
+		} else if(v.flags & PV_VAL_STR) {
+			*val = v.rs;
+		} else {
+			val->s = num;
+			val->len = (int)mcd_format_i64(v.ri, num);
+		}
+		return 0;
+	}
+	if(fixup_get_svalue(msg, (gparam_t *)p, val) < 0) {
+		LM_ERR("memcached: %s(): cannot expand the value\n", fn);
+		return -1;
+	}
+	return 0;
+}
+
+/* Expands and parses an expire or delta; -1 (logged) when bad. */
+static int mcd_get_num(sip_msg_t *msg, const char *fn, char kind, char *p,
+		uint64_t *out)
+{
+	str s;
+
+	if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
+		LM_ERR("memcached: %s(): cannot expand the %s\n", fn,
+				mcd_param_name(kind));
+		return -1;
+	}
+	if(!mcd_parse_num(kind, &s, out)) {
+		mcd_bad_num(fn, 0, kind, &s);
+		return -1;
+	}
+	return 0;
+}
+
+static int w_mcd_store(sip_msg_t *msg, const char *fn, mcd_store_op op,
+		char *pkey, char *pval, char *pexp)
+{
+	char num[MCD_I64_STR_MAX];
+	str key, val;
+	uint64_t e;
+	int64_t expire = -1;
+
+	if(mcd_get_key(msg, fn, pkey, &key) < 0
+			|| mcd_get_val(msg, fn, pval, &val, num) < 0)
+		return MCD_RET_ARG;
+	if(pexp != NULL) {
+		if(mcd_get_num(msg, fn, 'e', pexp, &e) < 0)
+			return MCD_RET_ARG;
+		expire = (int64_t)e;
+	}
+	return mcd_do_store(op, &key, &val, expire);
+}
+
+static int w_mcd_add2(sip_msg_t *msg, char *k, char *v)
+{
+	return w_mcd_store(msg, "mcd_add", MCD_ADD, k, v, NULL);
+}
+
+static int w_mcd_add(sip_msg_t *msg, char *k, char *v, char *e)
+{
+	return w_mcd_store(msg, "mcd_add", MCD_ADD, k, v, e);
+}
+
+static int w_mcd_replace2(sip_msg_t *msg, char *k, char *v)
+{
+	return w_mcd_store(msg, "mcd_replace", MCD_REPLACE, k, v, NULL);
+}
+
+static int w_mcd_replace(sip_msg_t *msg, char *k, char *v, char *e)
+{
+	return w_mcd_store(msg, "mcd_replace", MCD_REPLACE, k, v, e);
+}
+
+static int w_mcd_append(sip_msg_t *msg, char *k, char *v)
+{
+	return w_mcd_store(msg, "mcd_append", MCD_APPEND, k, v, NULL);
+}
+
+static int w_mcd_prepend(sip_msg_t *msg, char *k, char *v)
+{
+	return w_mcd_store(msg, "mcd_prepend", MCD_PREPEND, k, v, NULL);
+}
+
+static int w_mcd_delete(sip_msg_t *msg, char *k, char *unused)
+{
+	str key;
+
+	if(mcd_get_key(msg, "mcd_delete", k, &key) < 0)
+		return MCD_RET_ARG;
+	return mcd_do_delete(&key);
+}
+
+static int w_mcd_touch(sip_msg_t *msg, char *k, char *e)
+{
+	str key;
+	uint64_t expire;
+
+	if(mcd_get_key(msg, "mcd_touch", k, &key) < 0
+			|| mcd_get_num(msg, "mcd_touch", 'e', e, &expire) < 0)
+		return MCD_RET_ARG;
+	return mcd_do_touch(&key, (uint32_t)expire);
+}
+
+/* Writes a counter to a variable: an int when it fits, else its text. */
+static int mcd_set_out(sip_msg_t *msg, const char *fn, pv_spec_t *sp,
+		uint64_t value)
+{
+	char num[MCD_I64_STR_MAX];
+	pv_value_t v;
+
+	memset(&v, 0, sizeof(v));
+	if(value <= (uint64_t)INT_MAX) {
+		v.ri = (int)value;
+		v.flags = PV_VAL_INT | PV_TYPE_INT;
+	} else {
+		/* counters are unsigned 64-bit; above 2^63 print them as such */
+		v.rs.len = snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
+		v.rs.s = num;
+		v.flags = PV_VAL_STR;
+	}
+	if(pv_set_spec_value(msg, sp, EQ_T, &v) < 0) {
+		LM_ERR("memcached: %s(): cannot write the output variable\n", fn);
+		return -1;
+	}
+	return 0;
+}
+
+static int w_mcd_counter(sip_msg_t *msg, int incr, char *k, char *d, char *o)
+{
+	const char *fn = incr ? "mcd_incr" : "mcd_decr";
+	str key;
+	uint64_t delta, value = 0;
+	int ret;
+
+	if(mcd_get_key(msg, fn, k, &key) < 0
+			|| mcd_get_num(msg, fn, 'd', d, &delta) < 0)
+		return MCD_RET_ARG;
+	ret = mcd_do_counter(incr, &key, delta, &value);
+	if(ret == MCD_RET_OK
+			&& mcd_set_out(msg, fn, (pv_spec_t *)o, value) < 0)
+		return MCD_RET_SERVER;
+	return ret;
+}
+
+static int w_mcd_incr(sip_msg_t *msg, char *k, char *d, char *o)
+{
+	return w_mcd_counter(msg, 1, k, d, o);
+}
+
+static int w_mcd_decr(sip_msg_t *msg, char *k, char *d, char *o)
+{
+	return w_mcd_counter(msg, 0, k, d, o);
+}
+
+/* clang-format off */
 cmd_export_t mcd_cmds[] = {
+	{"mcd_add", (cmd_function)w_mcd_add2, 2,
+		fixup_mcd_add, fixup_free_mcd_add, ANY_ROUTE},
+	{"mcd_add", (cmd_function)w_mcd_add, 3,
+		fixup_mcd_add, fixup_free_mcd_add, ANY_ROUTE},
+	{"mcd_replace", (cmd_function)w_mcd_replace2, 2,
+		fixup_mcd_replace, fixup_free_mcd_replace, ANY_ROUTE},
+	{"mcd_replace", (cmd_function)w_mcd_replace, 3,
+		fixup_mcd_replace, fixup_free_mcd_replace, ANY_ROUTE},
+	{"mcd_append", (cmd_function)w_mcd_append, 2,
+		fixup_mcd_append, fixup_free_mcd_append, ANY_ROUTE},
+	{"mcd_prepend", (cmd_function)w_mcd_prepend, 2,
+		fixup_mcd_prepend, fixup_free_mcd_prepend, ANY_ROUTE},
+	{"mcd_delete", (cmd_function)w_mcd_delete, 1,
+		fixup_mcd_delete, fixup_free_mcd_delete, ANY_ROUTE},
+	{"mcd_touch", (cmd_function)w_mcd_touch, 2,
+		fixup_mcd_touch, fixup_free_mcd_touch, ANY_ROUTE},
+	{"mcd_incr", (cmd_function)w_mcd_incr, 3,
+		fixup_mcd_incr, fixup_free_mcd_incr, ANY_ROUTE},
+	{"mcd_decr", (cmd_function)w_mcd_decr, 3,
+		fixup_mcd_decr, fixup_free_mcd_decr, ANY_ROUTE},
 	{0, 0, 0, 0, 0, 0}
 };
+/* clang-format on */
+
+/* ---- KEMI ---- */
+
+static sr_kemi_xval_t mcd_kemi_xval;
+
+static int mcd_kemi_expire(const char *fn, int expire)
+{
+	if(expire < 0) {
+		LM_ERR("memcached: KSR.memcached.%s: expire must be a non-negative "
+			   "integer, got %d\n",
+				fn, expire);
+		return -1;
+	}
+	return 0;
+}
+
+/* The value, a string; nil (Lua) / None (Python) when missing or on error. */
+static sr_kemi_xval_t *ki_mcd_get(sip_msg_t *msg, str *key)
+{
+	str v;
+
+	memset(&mcd_kemi_xval, 0, sizeof(mcd_kemi_xval));
+	if(mcd_do_get(key, &v) != MCD_RET_OK) {
+		sr_kemi_xval_null(&mcd_kemi_xval, SR_KEMI_XVAL_NULL_NONE);
+		return &mcd_kemi_xval;
+	}
+	mcd_kemi_xval.vtype = SR_KEMIP_STR;
+	mcd_kemi_xval.v.s = v;
+	return &mcd_kemi_xval;
+}
+
+/* set follows the mode parameter, as a $mct write does */
+static int ki_mcd_set(sip_msg_t *msg, str *key, str *val)
+{
+	return mcd_do_store(mcd_mode == 1 ? MCD_ADD : MCD_SET, key, val, -1);
+}
+
+static int ki_mcd_setex(sip_msg_t *msg, str *key, str *val, int expire)
+{
+	if(mcd_kemi_expire("setex", expire) < 0)
+		return MCD_RET_ARG;
+	return mcd_do_store(
+			mcd_mode == 1 ? MCD_ADD : MCD_SET, key, val, (int64_t)expire);
+}
+
+static int ki_mcd_add(sip_msg_t *msg, str *key, str *val, int expire)
+{
+	if(mcd_kemi_expire("add", expire) < 0)
+		return MCD_RET_ARG;
+	return mcd_do_store(MCD_ADD, key, val, (int64_t)expire);
+}
+
+static int ki_mcd_replace(sip_msg_t *msg, str *key, str *val, int expire)
+{
+	if(mcd_kemi_expire("replace", expire) < 0)
+		return MCD_RET_ARG;
+	return mcd_do_store(MCD_REPLACE, key, val, (int64_t)expire);
+}
+
+static int ki_mcd_append(sip_msg_t *msg, str *key, str *val)
+{
+	return mcd_do_store(MCD_APPEND, key, val, -1);
+}
+
+static int ki_mcd_prepend(sip_msg_t *msg, str *key, str *val)
+{
+	return mcd_do_store(MCD_PREPEND, key, val, -1);
+}
+
+static int ki_mcd_delete(sip_msg_t *msg, str *key)
+{
+	return mcd_do_delete(key);
+}
+
+static int ki_mcd_touch(sip_msg_t *msg, str *key, int expire)
+{
+	if(mcd_kemi_expire("touch", expire) < 0)
+		return MCD_RET_ARG;
+	return mcd_do_touch(key, (uint32_t)expire);
+}
+
+/*
+ * The new value of the counter: an integer, or its decimal text when it is
+ * above 2147483647 (KEMI integers are 32-bit). On failure the return code
+ * (-2, -3), which a counter never is.
+ */
+static sr_kemi_xval_t *ki_mcd_counter(int incr, str *key, int delta)
+{
+	static char num[MCD_I64_STR_MAX];
+	uint64_t value = 0;
+	int ret;
+
+	memset(&mcd_kemi_xval, 0, sizeof(mcd_kemi_xval));
+	mcd_kemi_xval.vtype = SR_KEMIP_INT;
+	if(delta < 0) {
+		LM_ERR("memcached: KSR.memcached.%s: delta must be a non-negative "
+			   "integer, got %d\n",
+				incr ? "incr" : "decr", delta);
+		mcd_kemi_xval.v.n = MCD_RET_ARG;
+		return &mcd_kemi_xval;
+	}
+	ret = mcd_do_counter(incr, key, (uint64_t)delta, &value);
+	if(ret != MCD_RET_OK) {
+		/* a counter cannot be missing (it is created): only -2 or -3 */
+		mcd_kemi_xval.v.n = ret == MCD_RET_COND ? MCD_RET_SERVER : ret;
+		return &mcd_kemi_xval;
+	}
+	if(value <= (uint64_t)INT_MAX) {
+		mcd_kemi_xval.v.n = (int)value;
+		return &mcd_kemi_xval;
+	}
+	mcd_kemi_xval.vtype = SR_KEMIP_STR;
+	mcd_kemi_xval.v.s.s = num;
+	mcd_kemi_xval.v.s.len =
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
+	return &mcd_kemi_xval;
+}
+
+static sr_kemi_xval_t *ki_mcd_incr(sip_msg_t *msg, str *key, int delta)
+{
+	return ki_mcd_counter(1, key, delta);
+}
+
+static sr_kemi_xval_t *ki_mcd_decr(sip_msg_t *msg, str *key, int delta)
+{
+	return ki_mcd_counter(0, key, delta);
+}
+
+/* clang-format off */
+static sr_kemi_t mcd_kemi_exports[] = {
+	{ str_init("memcached"), str_init("get"),
+		SR_KEMIP_XVAL, ki_mcd_get,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("set"),
+		SR_KEMIP_INT, ki_mcd_set,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("setex"),
+		SR_KEMIP_INT, ki_mcd_setex,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_INT,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("add"),
+		SR_KEMIP_INT, ki_mcd_add,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_INT,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("replace"),
+		SR_KEMIP_INT, ki_mcd_replace,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_INT,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("append"),
+		SR_KEMIP_INT, ki_mcd_append,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("prepend"),
+		SR_KEMIP_INT, ki_mcd_prepend,
+		{ SR_KEMIP_STR, SR_KEMIP_STR, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("delete"),
+		SR_KEMIP_INT, ki_mcd_delete,
+		{ SR_KEMIP_STR, SR_KEMIP_NONE, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("incr"),
+		SR_KEMIP_XVAL, ki_mcd_incr,
+		{ SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("decr"),
+		SR_KEMIP_XVAL, ki_mcd_decr,
+		{ SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ str_init("memcached"), str_init("touch"),
+		SR_KEMIP_INT, ki_mcd_touch,
+		{ SR_KEMIP_STR, SR_KEMIP_INT, SR_KEMIP_NONE,
+			SR_KEMIP_NONE, SR_KEMIP_NONE, SR_KEMIP_NONE }
+	},
+	{ {0, 0}, {0, 0}, 0, NULL, { 0, 0, 0, 0, 0, 0 } }
+};
+/* clang-format on */
 
 int mcd_kemi_register(void)
 {
+	sr_kemi_modules_add(mcd_kemi_exports);
 	return 0;
 }

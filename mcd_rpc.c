@@ -1,6 +1,127 @@
+/*
+ * RPC commands:
+ *   memcached.stats  counters of every server and their sum, over all
+ *                    Kamailio processes (they live in shared memory)
+ *   memcached.check  contacts every server now: state and round trip
+ */
+#include <time.h>
+
+#include "core/dprint.h"
+#include "core/rpc.h"
+#include "core/rpc_lookup.h"
+
+#include "memcached.h"
 #include "mcd_rpc.h"
+
+static mcd_client *mcd_rpc_client(rpc_t *rpc, void *ctx)
+{
+	mcd_client *c = mcd_client_get();
+
+	if(c == NULL)
+		rpc->fault(ctx, 500, "memcached client not available");
+	return c;
+}
+
+static const char *mcd_rpc_stats_doc[] = {
+		"Per server: address, state (up/dead), ops, hits, misses, errors; "
+		"and their totals over all processes.",
+		0};
+
+static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
+{
+	mcd_server_stats *shm = mcd_shm_stats();
+	mcd_client *c;
+	void *th, *ah, *sh, *toth;
+	unsigned long long ops, hits, misses, errors;
+	unsigned long long tops = 0, thits = 0, tmisses = 0, terrors = 0;
+	int64_t dead_until;
+	time_t now = time(NULL);
+	size_t i, n;
+
+	if((c = mcd_rpc_client(rpc, ctx)) == NULL)
+		return;
+	if(shm == NULL) {
+		rpc->fault(ctx, 500, "memcached statistics not available");
+		return;
+	}
+	n = mcd_server_count(c);
+	if(rpc->add(ctx, "{", &th) < 0)
+		return;
+	if(rpc->struct_add(th, "[", "servers", &ah) < 0)
+		return;
+	for(i = 0; i < n; i++) {
+		/* each counter is atomic; together they are a close snapshot */
+		ops = __atomic_load_n(&shm[i].ops, __ATOMIC_RELAXED);
+		hits = __atomic_load_n(&shm[i].hits, __ATOMIC_RELAXED);
+		misses = __atomic_load_n(&shm[i].misses, __ATOMIC_RELAXED);
+		errors = __atomic_load_n(&shm[i].errors, __ATOMIC_RELAXED);
+		dead_until = __atomic_load_n(&shm[i].dead_until, __ATOMIC_RELAXED);
+		tops += ops;
+		thits += hits;
+		tmisses += misses;
+		terrors += errors;
+		if(rpc->array_add(ah, "{", &sh) < 0)
+			return;
+		if(rpc->struct_add(sh, "ssJJJJ", "address", mcd_server_name(c, i),
+				   "state", dead_until > (int64_t)now ? "dead" : "up", "ops",
+				   ops, "hits", hits, "misses", misses, "errors", errors)
+				< 0)
+			return;
+	}
+	if(rpc->struct_add(th, "{", "totals", &toth) < 0)
+		return;
+	rpc->struct_add(toth, "JJJJ", "ops", tops, "hits", thits, "misses",
+			tmisses, "errors", terrors);
+}
+
+static const char *mcd_rpc_check_doc[] = {
+		"Contacts every server now; per server: address, state (up/dead), "
+		"rtt_us, and the error when it failed.",
+		0};
+
+static void mcd_rpc_check(rpc_t *rpc, void *ctx)
+{
+	mcd_client *c;
+	void *th, *ah, *sh;
+	uint64_t rtt;
+	mcd_rc rc;
+	size_t i, n;
+
+	if((c = mcd_rpc_client(rpc, ctx)) == NULL)
+		return;
+	n = mcd_server_count(c);
+	if(rpc->add(ctx, "{", &th) < 0)
+		return;
+	if(rpc->struct_add(th, "[", "servers", &ah) < 0)
+		return;
+	for(i = 0; i < n; i++) {
+		rtt = 0;
+		rc = mcd_server_check(c, i, &rtt);
+		if(rpc->array_add(ah, "{", &sh) < 0)
+			return;
+		if(rpc->struct_add(sh, "ssJ", "address", mcd_server_name(c, i),
+				   "state", rc == MCD_OK ? "up" : "dead", "rtt_us",
+				   (unsigned long long)rtt)
+				< 0)
+			return;
+		if(rc != MCD_OK)
+			rpc->struct_add(sh, "s", "error", mcd_client_errdetail(c));
+	}
+}
+
+/* clang-format off */
+static rpc_export_t mcd_rpc_cmds[] = {
+	{"memcached.stats", mcd_rpc_stats, mcd_rpc_stats_doc, 0},
+	{"memcached.check", mcd_rpc_check, mcd_rpc_check_doc, 0},
+	{0, 0, 0, 0}
+};
+/* clang-format on */
 
 int mcd_rpc_register(void)
 {
+	if(rpc_register_array(mcd_rpc_cmds) != 0) {
+		LM_ERR("memcached: cannot register the RPC commands\n");
+		return -1;
+	}
 	return 0;
 }

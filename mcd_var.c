@@ -173,7 +173,7 @@ static int pv_mcd_counter(struct sip_msg *msg, pv_param_t *param,
 {
 	mcd_client *c;
 	mcd_pv_key k;
-	int64_t n;
+	int64_t n = 0;
 	uint64_t delta, value;
 	mcd_rc rc;
 	bool up;
@@ -212,7 +212,7 @@ int pv_set_mcd_expire(
 {
 	mcd_client *c;
 	mcd_pv_key k;
-	int64_t n;
+	int64_t n = 0;
 	uint32_t expire;
 	mcd_rc rc;
 

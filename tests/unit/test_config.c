@@ -193,7 +193,6 @@ static const struct {
 	const char *param;
 } check_cases[] = {
 	{ F_TIMEOUT, -1, NULL, false, "timeout" },
-	{ F_TIMEOUT, 0, NULL, true, NULL },
 	{ F_TIMEOUT, 1, NULL, true, NULL },
 	{ F_MODE, 2, NULL, false, "mode" },
 	{ F_MODE, -1, NULL, false, "mode" },

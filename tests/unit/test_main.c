@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,13 +65,20 @@ mcd_client *t_client(const char *servers, int binary, const mcd_allocator *a,
 /* Blocks carry their size in front, so free and realloc can keep count. */
 #define HDR 16
 
+static int must_fail(const t_counter *c)
+{
+	if (c->fail_after < 0 || c->ok < c->fail_after)
+		return 0;
+	return !c->fail_once || c->failed == 0;
+}
+
 static void *cnt_malloc(size_t size, void *ctx)
 {
 	t_counter *c = ctx;
 	char *p;
 
 	c->calls++;
-	if (c->fail_after >= 0 && c->ok >= c->fail_after) {
+	if (must_fail(c) || size > SIZE_MAX - HDR) {
 		c->failed++;
 		return NULL;
 	}
@@ -93,7 +101,7 @@ static void *cnt_realloc(void *ptr, size_t size, void *ctx)
 	if (!ptr)
 		return cnt_malloc(size, ctx);
 	c->calls++;
-	if (c->fail_after >= 0 && c->ok >= c->fail_after) {
+	if (must_fail(c) || size > SIZE_MAX - HDR) {
 		c->failed++;
 		return NULL;
 	}

@@ -40,7 +40,8 @@ mcd_client *t_client(const char *servers, int binary, const mcd_allocator *a,
 /*
  * A counting allocator: live blocks and bytes, and the number of
  * malloc/realloc calls made. fail_after >= 0 makes every allocation after
- * that many successful ones fail (a NULL return).
+ * that many successful ones fail (a NULL return: memory exhausted);
+ * with fail_once only that one allocation fails (a transient failure).
  */
 typedef struct t_counter {
 	long live;
@@ -49,6 +50,7 @@ typedef struct t_counter {
 	long failed;
 	long long bytes;
 	long fail_after;
+	int fail_once;
 	mcd_allocator a;
 } t_counter;
 
