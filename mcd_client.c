@@ -22,6 +22,7 @@ typedef struct mcd_server {
 	char name[MCD_HOST_MAX + 8];
 	time_t dead_until;   /* monotonic seconds; 0 = up (this process's view) */
 	bool connected;      /* the last operation on it succeeded */
+	bool auth_failed;    /* the last connect was refused credentials */
 	char token[24];      /* a group key that hashes to this server, "" if none */
 } mcd_server;
 
@@ -333,6 +334,15 @@ static mcd_rc finish(mcd_client *c, const mcd_route *r, const char *op,
 	uint64_t took = now_us() - start_us;
 
 	__atomic_fetch_add(&st->ops, 1, __ATOMIC_RELAXED);
+	if(rc == MCD_E_AUTH) {
+		s->auth_failed = true;
+	} else if(rc == MCD_E_CONN && s->auth_failed
+			  && lr == MEMCACHED_SERVER_TEMPORARILY_DISABLED) {
+		/* the library holds the server back for a moment after refused
+		 * credentials: still the credentials, not a dead server */
+		rc = set_err(c, MCD_E_AUTH, "%s: server refused the credentials",
+				mcd_strerror(MCD_E_AUTH));
+	}
 	if(rc < 0) {
 		__atomic_fetch_add(&st->errors, 1, __ATOMIC_RELAXED);
 		if(c->err[0] == '\0')
@@ -343,6 +353,7 @@ static mcd_rc finish(mcd_client *c, const mcd_route *r, const char *op,
 			s->connected = false;
 	} else {
 		s->connected = true;
+		s->auth_failed = false;
 		mark_alive(c, r->idx);
 	}
 	if(c->cfg.slow_threshold_us > 0 && took > (uint64_t)c->cfg.slow_threshold_us)
