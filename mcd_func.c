@@ -82,11 +82,16 @@ static int mcd_key_ok(const char *fn, const str *key)
 static const char *mcd_store_fn(mcd_store_op op)
 {
 	switch(op) {
-		case MCD_SET: return "set";
-		case MCD_ADD: return "add";
-		case MCD_REPLACE: return "replace";
-		case MCD_APPEND: return "append";
-		case MCD_PREPEND: return "prepend";
+		case MCD_SET:
+			return "set";
+		case MCD_ADD:
+			return "add";
+		case MCD_REPLACE:
+			return "replace";
+		case MCD_APPEND:
+			return "append";
+		case MCD_PREPEND:
+			return "prepend";
 	}
 	return "store";
 }
@@ -95,8 +100,8 @@ static const char *mcd_store_fn(mcd_store_op op)
  * Stores a string value (flags 1, as $mct does for strings).
  * expire < 0 means the module's default expiry.
  */
-static int mcd_do_store(mcd_store_op op, const str *key, const str *val,
-		int64_t expire)
+static int mcd_do_store(
+		mcd_store_op op, const str *key, const str *val, int64_t expire)
 {
 	const char *fn = mcd_store_fn(op);
 	mcd_client *c;
@@ -109,8 +114,7 @@ static int mcd_do_store(mcd_store_op op, const str *key, const str *val,
 	rc = mcd_store(c, op, key->s, (size_t)key->len,
 			(val && val->s) ? val->s : "",
 			(val && val->s && val->len > 0) ? (size_t)val->len : 0,
-			expire < 0 ? (uint32_t)mcd_expire : (uint32_t)expire,
-			MCD_FLAG_STR);
+			expire < 0 ? (uint32_t)mcd_expire : (uint32_t)expire, MCD_FLAG_STR);
 	return mcd_finish(fn, key, rc);
 }
 
@@ -195,11 +199,16 @@ static int mcd_do_get(const str *key, str *out)
 static const char *mcd_param_name(char kind)
 {
 	switch(kind) {
-		case 'k': return "key";
-		case 'v': return "value";
-		case 'e': return "expire";
-		case 'd': return "delta";
-		case 'o': return "output variable";
+		case 'k':
+			return "key";
+		case 'v':
+			return "value";
+		case 'e':
+			return "expire";
+		case 'd':
+			return "delta";
+		case 'o':
+			return "output variable";
 	}
 	return "parameter";
 }
@@ -227,8 +236,7 @@ static void mcd_bad_num(const char *fn, int param_no, char kind, const str *s)
 	char pos[24] = "";
 
 	mcd_key_printable(s && s->s ? s->s : "",
-			s && s->s && s->len > 0 ? (size_t)s->len : 0, shown,
-			sizeof(shown));
+			s && s->s && s->len > 0 ? (size_t)s->len : 0, shown, sizeof(shown));
 	if(param_no > 0)
 		snprintf(pos, sizeof(pos), "parameter %d ", param_no);
 	LM_ERR("memcached: %s(): %s(%s) must be a non-negative integer%s, "
@@ -242,8 +250,8 @@ static void mcd_bad_num(const char *fn, int param_no, char kind, const str *s)
  * variable for o. A static expire or delta is checked here, so a bad
  * literal stops Kamailio at start-up with the function and parameter named.
  */
-static int mcd_fixup(const char *fn, const char *kinds, void **param,
-		int param_no)
+static int mcd_fixup(
+		const char *fn, const char *kinds, void **param, int param_no)
 {
 	char kind;
 	fparam_t *fp;
@@ -282,8 +290,7 @@ static int mcd_fixup(const char *fn, const char *kinds, void **param,
 		return E_CFG;
 	}
 	if(kind == 'k' && fp->type == FPARAM_STR && fp->v.str.len <= 0) {
-		LM_ERR("memcached: %s(): parameter %d (key) is empty\n", fn,
-				param_no);
+		LM_ERR("memcached: %s(): parameter %d (key) is empty\n", fn, param_no);
 		fixup_free_spve_null(param, 1);
 		return E_CFG;
 	}
@@ -299,14 +306,14 @@ static int mcd_fixup_free(const char *kinds, void **param, int param_no)
 	return fixup_free_spve_null(param, 1);
 }
 
-#define MCD_FIXUP(fn, kinds)                                    \
-	static int fixup_##fn(void **param, int param_no)           \
-	{                                                           \
-		return mcd_fixup(#fn, kinds, param, param_no);          \
-	}                                                           \
-	static int fixup_free_##fn(void **param, int param_no)      \
-	{                                                           \
-		return mcd_fixup_free(kinds, param, param_no);          \
+#define MCD_FIXUP(fn, kinds)                               \
+	static int fixup_##fn(void **param, int param_no)      \
+	{                                                      \
+		return mcd_fixup(#fn, kinds, param, param_no);     \
+	}                                                      \
+	static int fixup_free_##fn(void **param, int param_no) \
+	{                                                      \
+		return mcd_fixup_free(kinds, param, param_no);     \
 	}
 
 MCD_FIXUP(mcd_add, "kve")
@@ -372,8 +379,8 @@ static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 }
 
 /* Expands and parses an expire or delta; -1 (logged) when bad. */
-static int mcd_get_num(sip_msg_t *msg, const char *fn, char kind, char *p,
-		uint64_t *out)
+static int mcd_get_num(
+		sip_msg_t *msg, const char *fn, char kind, char *p, uint64_t *out)
 {
 	str s;
 
@@ -459,8 +466,8 @@ static int w_mcd_touch(sip_msg_t *msg, char *k, char *e)
 }
 
 /* Writes a counter to a variable: an int when it fits, else its text. */
-static int mcd_set_out(sip_msg_t *msg, const char *fn, pv_spec_t *sp,
-		uint64_t value)
+static int mcd_set_out(
+		sip_msg_t *msg, const char *fn, pv_spec_t *sp, uint64_t value)
 {
 	char num[MCD_I64_STR_MAX];
 	pv_value_t v;
@@ -471,7 +478,8 @@ static int mcd_set_out(sip_msg_t *msg, const char *fn, pv_spec_t *sp,
 		v.flags = PV_VAL_INT | PV_TYPE_INT;
 	} else {
 		/* counters are unsigned 64-bit; above 2^63 print them as such */
-		v.rs.len = snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
+		v.rs.len =
+				snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
 		v.rs.s = num;
 		v.flags = PV_VAL_STR;
 	}
@@ -493,8 +501,7 @@ static int w_mcd_counter(sip_msg_t *msg, int incr, char *k, char *d, char *o)
 			|| mcd_get_num(msg, fn, 'd', d, &delta) < 0)
 		return MCD_RET_ARG;
 	ret = mcd_do_counter(incr, &key, delta, &value);
-	if(ret == MCD_RET_OK
-			&& mcd_set_out(msg, fn, (pv_spec_t *)o, value) < 0)
+	if(ret == MCD_RET_OK && mcd_set_out(msg, fn, (pv_spec_t *)o, value) < 0)
 		return MCD_RET_SERVER;
 	return ret;
 }
@@ -617,8 +624,9 @@ static int ki_mcd_touch(sip_msg_t *msg, str *key, int expire)
 
 /*
  * The new value of the counter: an integer, or its decimal text when it is
- * above 2147483647 (KEMI integers are 32-bit). On failure the return code
- * (-2, -3), which a counter never is.
+ * above 2147483647 (KEMI integers are 32-bit). On failure the negative
+ * return code of the script functions (-2, -3; -1 only if the key vanished
+ * while it was being created), which a counter value never is.
  */
 static sr_kemi_xval_t *ki_mcd_counter(int incr, str *key, int delta)
 {
@@ -637,8 +645,7 @@ static sr_kemi_xval_t *ki_mcd_counter(int incr, str *key, int delta)
 	}
 	ret = mcd_do_counter(incr, key, (uint64_t)delta, &value);
 	if(ret != MCD_RET_OK) {
-		/* a counter cannot be missing (it is created): only -2 or -3 */
-		mcd_kemi_xval.v.n = ret == MCD_RET_COND ? MCD_RET_SERVER : ret;
+		mcd_kemi_xval.v.n = ret;
 		return &mcd_kemi_xval;
 	}
 	if(value <= (uint64_t)INT_MAX) {

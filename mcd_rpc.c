@@ -70,8 +70,8 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 	}
 	if(rpc->struct_add(th, "{", "totals", &toth) < 0)
 		return;
-	rpc->struct_add(toth, "JJJJ", "ops", tops, "hits", thits, "misses",
-			tmisses, "errors", terrors);
+	rpc->struct_add(toth, "JJJJ", "ops", tops, "hits", thits, "misses", tmisses,
+			"errors", terrors);
 }
 
 static const char *mcd_rpc_check_doc[] = {
@@ -99,8 +99,8 @@ static void mcd_rpc_check(rpc_t *rpc, void *ctx)
 		rc = mcd_server_check(c, i, &rtt);
 		if(rpc->array_add(ah, "{", &sh) < 0)
 			return;
-		if(rpc->struct_add(sh, "ssJ", "address", mcd_server_name(c, i),
-				   "state", rc == MCD_OK ? "up" : "dead", "rtt_us",
+		if(rpc->struct_add(sh, "ssJ", "address", mcd_server_name(c, i), "state",
+				   rc == MCD_OK ? "up" : "dead", "rtt_us",
 				   (unsigned long long)rtt)
 				< 0)
 			return;
