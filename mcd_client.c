@@ -685,10 +685,17 @@ static mcd_rc counter(mcd_client *c, bool incr, const char *key,
 		return rc;
 	t0 = now_us();
 	if(memcached_behavior_get(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL)) {
-		lr = (incr ? memcached_increment_with_initial_by_key
-				   : memcached_decrement_with_initial_by_key)(mc, r.group,
-				r.group_len, r.key, r.key_len, delta, initial, (time_t)expire,
-				&v);
+		int attempt;
+		/* the server answers NOT_STORED when another client created the
+		 * key between its lookup and its add: the key exists now */
+		for(attempt = 0; attempt < 2; attempt++) {
+			lr = (incr ? memcached_increment_with_initial_by_key
+					   : memcached_decrement_with_initial_by_key)(mc,
+					r.group, r.group_len, r.key, r.key_len, delta, initial,
+					(time_t)expire, &v);
+			if(lr != MEMCACHED_NOTSTORED && lr != MEMCACHED_DATA_EXISTS)
+				break;
+		}
 	} else {
 		/* text protocol: incr; a missing key is added; if another client
 		 * added it first, incr again */
