@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -51,30 +52,98 @@ typedef struct mcd_route {
 
 /* ---- allocator adapters for libmemcached ---- */
 
+/*
+ * libmemcached 1.1.4 aborts (an assert kept in distribution builds) when
+ * it cannot allocate the record of an error, which is what follows a
+ * failed allocation. So the library never sees one: when the host
+ * allocator is exhausted the block comes from the system heap, tagged so
+ * that free and realloc hand it back where it came from.
+ */
+typedef struct lm_hdr {
+	size_t size;
+	int sys; /* 1: from malloc(), 0: from the host allocator */
+} lm_hdr;
+#define LM_HDR ((sizeof(lm_hdr) + 15) & ~(size_t)15) /* keeps alignment */
+
+static void *lm_tag(char *p, size_t size, int sys)
+{
+	lm_hdr h = {size, sys};
+
+	if(p == NULL)
+		return NULL;
+	memcpy(p, &h, sizeof(h));
+	return p + LM_HDR;
+}
+
+static lm_hdr lm_hdr_of(const void *mem)
+{
+	lm_hdr h;
+
+	memcpy(&h, (const char *)mem - LM_HDR, sizeof(h));
+	return h;
+}
+
 static void *lm_malloc(const memcached_st *mc, const size_t size, void *ctx)
 {
+	char *p;
+
 	(void)mc;
-	return mcd_alloc(ctx, size);
+	if(size > SIZE_MAX - LM_HDR)
+		return NULL;
+	if((p = mcd_alloc(ctx, size + LM_HDR)) != NULL)
+		return lm_tag(p, size, 0);
+	return lm_tag(malloc(size + LM_HDR), size, 1);
 }
 
 static void lm_free(const memcached_st *mc, void *mem, void *ctx)
 {
+	char *p;
+
 	(void)mc;
-	mcd_free(ctx, mem);
+	if(mem == NULL)
+		return;
+	p = (char *)mem - LM_HDR;
+	if(lm_hdr_of(mem).sys)
+		free(p);
+	else
+		mcd_free(ctx, p);
 }
 
 static void *lm_realloc(
 		const memcached_st *mc, void *mem, const size_t size, void *ctx)
 {
-	(void)mc;
-	return mcd_realloc(ctx, mem, size);
+	lm_hdr h;
+	char *p, *n;
+
+	if(mem == NULL)
+		return lm_malloc(mc, size, ctx);
+	if(size > SIZE_MAX - LM_HDR)
+		return NULL;
+	h = lm_hdr_of(mem);
+	p = (char *)mem - LM_HDR;
+	n = h.sys ? realloc(p, size + LM_HDR) : mcd_realloc(ctx, p, size + LM_HDR);
+	if(n != NULL)
+		return lm_tag(n, size, h.sys);
+	/* the host heap is exhausted: move the block to the system heap */
+	n = lm_malloc(mc, size, ctx);
+	if(n == NULL)
+		return NULL;
+	memcpy(n, mem, h.size < size ? h.size : size);
+	lm_free(mc, mem, ctx);
+	return n;
 }
 
 static void *lm_calloc(
 		const memcached_st *mc, size_t nelem, const size_t elsize, void *ctx)
 {
-	(void)mc;
-	return mcd_calloc(ctx, nelem, elsize);
+	void *p;
+
+	if(elsize && nelem > SIZE_MAX / elsize)
+		return NULL;
+	p = lm_malloc(mc, nelem * elsize, ctx);
+	if(p)
+		memset(p, 0, nelem * elsize);
+	return p;
 }
 
 /* ---- time, logging, errors ---- */
@@ -524,7 +593,7 @@ mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
 		if(v != NULL || lr == MEMCACHED_SUCCESS) {
 			/* copied out by its length, freed at once by its allocator */
 			int bad = mcd_buf_set(out, v ? v : "", v ? vlen : 0);
-			mcd_free(&c->alloc, v);
+			lm_free(&c->mc, v, &c->alloc);
 			if(bad) {
 				rc = set_err(c, MCD_E_NOMEM, NULL);
 				return finish(c, &r, "get", lr, rc, t0);

@@ -82,7 +82,9 @@ const char *mcd_server_name(const mcd_client *c, size_t idx); /* "host:port" */
 int mcd_server_is_dead(const mcd_client *c, size_t idx);
 const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx);
 
-/* Index of the server that holds a script key right now (failover applied). */
+/* Index of the server that holds a script key right now (failover applied).
+ * MCD_E_DEAD, *idx untouched, when that server is dead and failover is off
+ * or no server is live. */
 mcd_rc mcd_server_for_key(mcd_client *c, const char *key, size_t key_len,
 		size_t *idx);
 

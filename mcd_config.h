@@ -68,7 +68,7 @@ bool mcd_servers_parse(const char *text, mcd_server_list *out, char *err,
 
 /*
  * Checks every field (servers parsed too). On failure returns false and
- * writes "<param>: <reason>" to err, e.g. "timeout: must be >= 0".
+ * writes "<param>: <reason>" to err, e.g. "timeout: must be > 0 milliseconds".
  */
 bool mcd_config_check(const mcd_config *cfg, char *err, size_t errlen);
 

@@ -294,7 +294,9 @@ static void reap(mcd_ts *s)
 		return;
 	kill(s->pid, SIGTERM);
 	kill(s->pid, SIGCONT); /* a stopped process only sees SIGTERM once woken */
-	deadline = mono_ms() + 3000;
+	/* memcached acts on SIGTERM at its next clock tick (up to 1 s); it
+	 * keeps no state worth the wait, so the grace time is short */
+	deadline = mono_ms() + 150;
 	while (mono_ms() < deadline) {
 		pid_t r = waitpid(s->pid, NULL, WNOHANG);
 
@@ -365,12 +367,32 @@ void mcd_ts_stop(mcd_ts *s)
 		reap(s);
 }
 
+/* kill() returns before the target stops or resumes: wait until the
+ * child's state really changed (flag WUNTRACED or WCONTINUED). */
+static int wait_state(pid_t pid, int flag)
+{
+	long long deadline = mono_ms() + 3000;
+
+	while (mono_ms() < deadline) {
+		int st = 0;
+		pid_t r = waitpid(pid, &st, flag | WNOHANG);
+
+		if (r == pid && ((flag == WUNTRACED && WIFSTOPPED(st))
+				|| (flag == WCONTINUED && WIFCONTINUED(st))))
+			return 0;
+		if (r == pid || r < 0) /* exited or not our child */
+			return -1;
+		sleep_ms(2);
+	}
+	return -1;
+}
+
 int mcd_ts_freeze(mcd_ts *s)
 {
 	if (s->pid <= 0 || kill(s->pid, SIGSTOP) < 0)
 		return -1;
 	s->frozen = 1;
-	return 0;
+	return wait_state(s->pid, WUNTRACED);
 }
 
 int mcd_ts_thaw(mcd_ts *s)
@@ -378,7 +400,7 @@ int mcd_ts_thaw(mcd_ts *s)
 	if (s->pid <= 0 || kill(s->pid, SIGCONT) < 0)
 		return -1;
 	s->frozen = 0;
-	return 0;
+	return wait_state(s->pid, WCONTINUED);
 }
 
 int mcd_ts_restart(mcd_ts *s)

@@ -20,7 +20,8 @@ typedef struct mcd_ts {
 
 /* Starts on a new free port. sasl_dir NULL = no SASL. 0 ok, -1 failure. */
 int mcd_ts_start(mcd_ts *s, const char *sasl_dir);
-/* SIGTERM, then SIGKILL if it lingers; waits for it. NULL-safe, idempotent. */
+/* SIGTERM, then SIGKILL if it lingers (150 ms); waits for it. NULL-safe,
+ * idempotent. */
 void mcd_ts_stop(mcd_ts *s);
 /* SIGSTOP: the port stays open (the kernel still accepts) but nothing answers. */
 int mcd_ts_freeze(mcd_ts *s);

@@ -1,7 +1,8 @@
 /*
  * Runner of the core unit tests, and the helpers they share.
  * CK_RUN_SUITE / CK_RUN_CASE (Check's own variables) select a part;
- * CK_FORK=no runs everything in one process (for valgrind).
+ * CK_FORK=no runs everything in one process (for valgrind);
+ * MCD_TEST_CORE=1 keeps core dumps of crashing tests.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "tests.h"
@@ -144,7 +146,11 @@ int main(void)
 {
 	SRunner *sr;
 	int failed;
+	struct rlimit no_core = { 0, 0 };
 
+	/* A test that crashes is reported by Check; no core files in the tree. */
+	if (!getenv("MCD_TEST_CORE"))
+		setrlimit(RLIMIT_CORE, &no_core);
 	sr = srunner_create(suite_key());
 	srunner_add_suite(sr, suite_value());
 	srunner_add_suite(sr, suite_config());

@@ -1,0 +1,305 @@
+/*
+ * The pluggable allocator: mcd_alloc helpers, mcd_buf, and a client whose
+ * every allocation goes through a counting (or failing) allocator.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tests.h"
+
+#define K(s) s, strlen(s)
+
+/* ---- helpers and mcd_buf, no server ---- */
+
+START_TEST(t_alloc_helpers)
+{
+	t_counter c;
+	char *p, *q;
+
+	t_counter_init(&c, -1);
+	p = mcd_alloc(&c.a, 10);
+	ck_assert(p != NULL && c.live == 1 && c.bytes == 10);
+	memset(p, 'a', 10);
+	q = mcd_realloc(&c.a, p, 1000);
+	ck_assert(q != NULL && c.live == 1 && c.bytes == 1000);
+	ck_assert(q[9] == 'a');
+	mcd_free(&c.a, q);
+	ck_assert(c.live == 0 && c.bytes == 0);
+
+	p = mcd_calloc(&c.a, 8, 16);
+	ck_assert(p != NULL && c.live == 1);
+	for (int i = 0; i < 128; i++)
+		ck_assert_msg(p[i] == 0, "mcd_calloc: byte %d not zero", i);
+	mcd_free(&c.a, p);
+
+	/* n * size overflows: refused, never a short block */
+	p = mcd_calloc(&c.a, SIZE_MAX / 2 + 2, 2);
+	ck_assert_msg(p == NULL, "mcd_calloc overflow gave a block");
+	if (p)
+		mcd_free(&c.a, p);
+
+	mcd_free(&c.a, NULL); /* free_fn asserts it never sees NULL */
+	p = mcd_realloc(&c.a, NULL, 5);
+	ck_assert(p != NULL && c.live == 1);
+	mcd_free(&c.a, p);
+	ck_assert(c.live == 0 && c.bytes == 0);
+}
+END_TEST
+
+START_TEST(t_alloc_system)
+{
+	const mcd_allocator *a = mcd_allocator_system();
+	char *p;
+
+	ck_assert(a != NULL && a->malloc_fn && a->realloc_fn && a->free_fn);
+	ck_assert(a == mcd_allocator_system());
+	p = mcd_alloc(a, 100);
+	ck_assert(p != NULL);
+	memset(p, 1, 100);
+	p = mcd_realloc(a, p, 100000);
+	ck_assert(p != NULL && p[99] == 1);
+	mcd_free(a, p);
+}
+END_TEST
+
+START_TEST(t_buf)
+{
+	t_counter c;
+	mcd_buf b;
+	static char big[100000];
+
+	t_counter_init(&c, -1);
+	mcd_buf_init(&b, &c.a);
+	ck_assert(b.len == 0 && b.alloc == &c.a);
+	ck_assert_int_eq(mcd_buf_set(&b, "abc", 3), 0);
+	ck_assert(b.len == 3 && b.cap >= 3 && memcmp(b.data, "abc", 4) == 0);
+	ck_assert_int_eq(mcd_buf_set(&b, "a\0b\0", 4), 0);
+	ck_assert(b.len == 4 && memcmp(b.data, "a\0b\0", 5) == 0);
+	memset(big, 'B', sizeof(big));
+	ck_assert_int_eq(mcd_buf_set(&b, big, sizeof(big)), 0);
+	ck_assert(b.len == sizeof(big) && b.cap >= sizeof(big));
+	ck_assert(memcmp(b.data, big, sizeof(big)) == 0 && b.data[b.len] == '\0');
+	ck_assert_int_eq(mcd_buf_set(&b, "", 0), 0);
+	ck_assert(b.len == 0 && b.data != NULL && b.data[0] == '\0');
+	ck_assert_int_eq(mcd_buf_reserve(&b, 300000), 0);
+	ck_assert(b.cap >= 300000);
+	ck_assert_msg(c.live == 1, "mcd_buf holds %ld blocks", c.live);
+	mcd_buf_free(&b);
+	ck_assert_msg(c.live == 0 && c.bytes == 0, "mcd_buf_free left %ld blocks, %lld bytes",
+			c.live, c.bytes);
+	ck_assert(b.data == NULL && b.len == 0);
+	mcd_buf_free(&b); /* again: harmless */
+	mcd_buf_free(NULL);
+	/* reusable after free */
+	ck_assert_int_eq(mcd_buf_set(&b, "x", 1), 0);
+	mcd_buf_free(&b);
+	ck_assert(c.live == 0);
+}
+END_TEST
+
+START_TEST(t_buf_nomem)
+{
+	t_counter c;
+	mcd_buf b;
+	static char big[1 << 21];
+
+	t_counter_init(&c, 0);
+	mcd_buf_init(&b, &c.a);
+	ck_assert_int_eq(mcd_buf_set(&b, "abc", 3), -1);
+	mcd_buf_free(&b);
+	ck_assert(c.live == 0);
+
+	t_counter_init(&c, 1);
+	mcd_buf_init(&b, &c.a);
+	ck_assert_int_eq(mcd_buf_set(&b, "abc", 3), 0);
+	ck_assert_int_eq(mcd_buf_set(&b, big, sizeof(big)), -1);
+	ck_assert_int_eq(mcd_buf_reserve(&b, 1 << 20), -1);
+	mcd_buf_free(&b); /* a failed grow leaves a freeable buffer */
+	ck_assert_msg(c.live == 0 && c.bytes == 0, "left %ld blocks", c.live);
+}
+END_TEST
+
+/* ---- a client on a counting / failing allocator ---- */
+
+static mcd_ts g_srv;
+static char g_servers[64];
+
+static void setup(void)
+{
+	ck_assert_msg(mcd_ts_start(&g_srv, NULL) == 0, "cannot start memcached");
+	t_servers_str(g_servers, sizeof(g_servers), &g_srv, 1);
+}
+
+static void teardown(void)
+{
+	mcd_ts_stop(&g_srv);
+}
+
+static mcd_rc new_client(int binary, t_counter *c, mcd_client **out)
+{
+	mcd_config cfg;
+	char err[MCD_ERRBUF_SIZE] = "";
+
+	mcd_config_defaults(&cfg);
+	cfg.servers = g_servers;
+	cfg.binary = binary;
+	cfg.timeout_ms = 2000;
+	cfg.retry_timeout_s = 1;
+	cfg.prefix = "al:";
+	*out = NULL;
+	return mcd_client_new(&cfg, &c->a, NULL, out, err, sizeof(err));
+}
+
+START_TEST(t_client_counting)
+{
+	t_counter c;
+	mcd_client *cl = NULL;
+	mcd_buf b;
+	uint32_t fl;
+	uint64_t v;
+	long calls0, live0;
+	static char val[200000];
+
+	t_counter_init(&c, -1);
+	ck_assert_int_eq(new_client(_i, &c, &cl), MCD_OK);
+	ck_assert_msg(c.ok > 0 && c.live > 0, "mcd_client_new allocated nothing through the "
+			"allocator (ok=%ld live=%ld)", c.ok, c.live);
+	calls0 = c.calls;
+	live0 = c.live;
+
+	memset(val, 'v', sizeof(val));
+	ck_assert_int_eq(mcd_store(cl, MCD_SET, K("k"), val, sizeof(val), 0, 1), MCD_OK);
+	ck_assert_int_eq(mcd_store(cl, MCD_SET, K("a long key with spaces"), "s", 1, 0, 1),
+			MCD_OK);
+	mcd_buf_init(&b, &c.a);
+	ck_assert_int_eq(mcd_get(cl, K("k"), &b, &fl), MCD_OK);
+	ck_assert(b.len == sizeof(val) && memcmp(b.data, val, sizeof(val)) == 0);
+	ck_assert_msg(c.calls > calls0, "a get of 200 KB allocated nothing");
+	ck_assert_msg(c.live > live0, "the value read is not in the allocator's memory");
+	mcd_buf_free(&b);
+	ck_assert_int_eq(mcd_get(cl, K("missing"), &b, &fl), MCD_NOT_FOUND);
+	mcd_buf_free(&b);
+	ck_assert_int_eq(mcd_incr(cl, K("n"), 1, 1, 0, &v), MCD_OK);
+	ck_assert_int_eq(mcd_incr(cl, K("n"), 1, 1, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 2);
+	ck_assert_int_eq(mcd_delete(cl, K("k")), MCD_OK);
+	mcd_client_free(cl);
+	ck_assert_msg(c.live == 0 && c.bytes == 0,
+			"after mcd_client_free: %ld blocks, %lld bytes still live", c.live, c.bytes);
+}
+END_TEST
+
+static int rc_in(mcd_rc rc, mcd_rc a, mcd_rc b, mcd_rc c)
+{
+	return rc == a || rc == b || rc == c;
+}
+
+/* One pass of a small workload; every result must be a normal answer or
+ * MCD_E_NOMEM. Returns the number of unexpected results (details in msg). */
+static int workload(int binary, t_counter *c, char *msg, size_t cap)
+{
+	mcd_client *cl = NULL;
+	mcd_buf b;
+	uint32_t fl;
+	uint64_t v;
+	mcd_rc rc;
+	int bad = 0;
+
+	msg[0] = '\0';
+	rc = new_client(binary, c, &cl);
+	if (rc != MCD_OK) {
+		if (rc != MCD_E_NOMEM) {
+			snprintf(msg, cap, "mcd_client_new rc=%d", rc);
+			bad++;
+		}
+		if (cl != NULL) {
+			snprintf(msg, cap, "mcd_client_new failed (rc=%d) but set *out", rc);
+			bad++;
+		}
+		return bad;
+	}
+#define CHECK(expr, a, b2, c2) do { \
+		rc = (expr); \
+		if (!rc_in(rc, a, b2, c2)) { \
+			bad++; \
+			snprintf(msg, cap, "%s: rc=%d (%s)", #expr, rc, mcd_strerror(rc)); \
+		} \
+	} while (0)
+	CHECK(mcd_store(cl, MCD_SET, K("w1"), "value", 5, 0, 1), MCD_OK, MCD_E_NOMEM, MCD_OK);
+	CHECK(mcd_store(cl, MCD_SET, K("w 2"), "v2", 2, 0, 1), MCD_OK, MCD_E_NOMEM, MCD_OK);
+	mcd_buf_init(&b, &c->a);
+	CHECK(mcd_get(cl, K("w1"), &b, &fl), MCD_OK, MCD_NOT_FOUND, MCD_E_NOMEM);
+	mcd_buf_free(&b);
+	CHECK(mcd_get(cl, K("w-missing"), &b, &fl), MCD_NOT_FOUND, MCD_E_NOMEM, MCD_NOT_FOUND);
+	mcd_buf_free(&b);
+	CHECK(mcd_incr(cl, K("w3"), 1, 1, 0, &v), MCD_OK, MCD_E_NOMEM, MCD_OK);
+	CHECK(mcd_touch(cl, K("w1"), 100), MCD_OK, MCD_NOT_FOUND, MCD_E_NOMEM);
+	CHECK(mcd_delete(cl, K("w1")), MCD_OK, MCD_NOT_FOUND, MCD_E_NOMEM);
+#undef CHECK
+	mcd_client_free(cl);
+	return bad;
+}
+
+/* Every allocation from the K-th on fails (memory exhausted), or only the
+ * K-th (a transient failure); K runs over every allocation of a pass. */
+static void run_failing(int binary, int once)
+{
+	t_counter c;
+	char msg[256];
+	long total;
+	long k, bound;
+
+	/* how many allocations a full pass makes */
+	t_counter_init(&c, -1);
+	ck_assert_int_eq(workload(binary, &c, msg, sizeof(msg)), 0);
+	ck_assert(c.live == 0);
+	total = c.ok;
+	bound = total + 3 < 400 ? total + 3 : 400;
+	for (k = 0; k <= bound; k++) {
+		int bad;
+
+		t_counter_init(&c, k);
+		c.fail_once = once;
+		bad = workload(binary, &c, msg, sizeof(msg));
+		ck_assert_msg(bad == 0, "allocation %ld failing%s: %s", k, once ? " (once)" : "",
+				msg);
+		ck_assert_msg(c.live == 0 && c.bytes == 0,
+				"allocation %ld failing%s: %ld blocks, %lld bytes leaked", k,
+				once ? " (once)" : "", c.live, c.bytes);
+	}
+}
+
+START_TEST(t_client_fail_once)
+{
+	run_failing(_i, 1);
+}
+END_TEST
+
+START_TEST(t_client_fail_after)
+{
+	run_failing(_i, 0);
+}
+END_TEST
+
+Suite *suite_alloc(void)
+{
+	Suite *s = suite_create("alloc");
+	TCase *tc;
+
+	tc = tcase_create("basic");
+	tcase_add_test(tc, t_alloc_helpers);
+	tcase_add_test(tc, t_alloc_system);
+	tcase_add_test(tc, t_buf);
+	tcase_add_test(tc, t_buf_nomem);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("client");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, t_client_counting, 0, 2);
+	tcase_add_loop_test(tc, t_client_fail_once, 0, 2);
+	tcase_add_loop_test(tc, t_client_fail_after, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,728 @@
+/*
+ * Every client operation against a real memcached, text and binary
+ * protocol (loop index = binary), with checks made on the server itself.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests.h"
+#include "mcd_key.h"
+#include "mcd_md5.h"
+#include "mcd_value.h"
+
+#define K(s) s, strlen(s)
+
+static mcd_ts g_srv;
+static mcd_client *g_cli;
+static char g_servers[64];
+
+static void setup(void)
+{
+	g_cli = NULL;
+	ck_assert_msg(mcd_ts_start(&g_srv, NULL) == 0, "cannot start memcached");
+	t_servers_str(g_servers, sizeof(g_servers), &g_srv, 1);
+}
+
+static void teardown(void)
+{
+	mcd_client_free(g_cli);
+	g_cli = NULL;
+	mcd_ts_stop(&g_srv);
+}
+
+static mcd_client *cli(int binary)
+{
+	g_cli = t_client(g_servers, binary, NULL, NULL, NULL);
+	return g_cli;
+}
+
+static void put_k(const char *k, size_t klen, const char *v, size_t vlen,
+		uint32_t flags)
+{
+	mcd_rc rc = mcd_store(g_cli, MCD_SET, k, klen, v, vlen, 0, flags);
+
+	ck_assert_msg(rc == MCD_OK, "set '%.*s': rc=%d (%s) %s", (int)klen, k, rc,
+			mcd_strerror(rc), mcd_client_errdetail(g_cli));
+}
+
+/* Reads k and compares with want (NULL = must be missing). */
+static void expect_k(const char *k, size_t klen, const char *want, size_t wlen,
+		uint32_t wflags)
+{
+	mcd_buf b;
+	uint32_t fl = 0xdeadbeef;
+	mcd_rc rc;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	rc = mcd_get(g_cli, k, klen, &b, &fl);
+	if (!want) {
+		mcd_buf_free(&b);
+		ck_assert_msg(rc == MCD_NOT_FOUND, "get '%.*s': rc=%d (%s), want NOT_FOUND",
+				(int)klen, k, rc, mcd_strerror(rc));
+		return;
+	}
+	if (rc != MCD_OK || b.len != wlen || memcmp(b.data, want, wlen) != 0
+			|| b.data[b.len] != '\0' || fl != wflags) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "get '%.*s': rc=%d (%s) len=%zu flags=%u '%.*s', "
+				"want len=%zu flags=%u '%.*s'", (int)klen, k, rc, mcd_strerror(rc),
+				b.len, fl, b.len > 40 ? 40 : (int)b.len, b.data ? b.data : "", wlen,
+				wflags, wlen > 40 ? 40 : (int)wlen, want);
+		mcd_buf_free(&b);
+		ck_abort_msg("%s", msg);
+	}
+	mcd_buf_free(&b);
+}
+
+#define put(k, v, vlen, f) put_k(K(k), v, vlen, f)
+#define expect(k, v, vlen, f) expect_k(K(k), v, vlen, f)
+#define EXPECT_S(k, v, f) expect(k, v, strlen(v), f)
+#define PUT_S(k, v, f) put(k, v, strlen(v), f)
+#define MISSING(k) expect(k, NULL, 0, 0)
+
+static uint64_t stat_of(const char *name)
+{
+	uint64_t v = 0;
+
+	ck_assert_msg(mcd_ts_stat(g_srv.port, name, &v) == 0, "stats %s", name);
+	return v;
+}
+
+/* ---- storage commands ---- */
+
+START_TEST(t_set_get)
+{
+	cli(_i);
+	PUT_S("k1", "hello", 0);
+	EXPECT_S("k1", "hello", 0);
+	PUT_S("k1", "world", MCD_FLAG_STR);
+	EXPECT_S("k1", "world", MCD_FLAG_STR);
+	PUT_S("k2", "", MCD_FLAG_STR); /* empty value */
+	EXPECT_S("k2", "", MCD_FLAG_STR);
+	PUT_S("k3", "x", 12345);
+	EXPECT_S("k3", "x", 12345);
+	put("k4", "a\0b\r\nEND\r\n", 10, 1);
+	expect("k4", "a\0b\r\nEND\r\n", 10, 1);
+	{
+		/* the server holds exactly what was sent, under the plain key */
+		char v[64];
+		size_t l = 0;
+		uint32_t f = 9;
+
+		ck_assert_int_eq(mcd_ts_get(g_srv.port, "k1", v, sizeof(v), &l, &f), 1);
+		ck_assert(l == 5 && memcmp(v, "world", 5) == 0 && f == 1);
+	}
+}
+END_TEST
+
+START_TEST(t_get_missing)
+{
+	cli(_i);
+	MISSING("nope");
+	expect("nope", NULL, 0, 0);
+	{
+		/* flags may be NULL */
+		mcd_buf b;
+
+		mcd_buf_init(&b, mcd_allocator_system());
+		PUT_S("there", "1", 0);
+		ck_assert_int_eq(mcd_get(g_cli, K("there"), &b, NULL), MCD_OK);
+		mcd_buf_free(&b);
+	}
+}
+END_TEST
+
+START_TEST(t_add)
+{
+	mcd_rc rc;
+
+	cli(_i);
+	rc = mcd_store(g_cli, MCD_ADD, K("a"), "first", 5, 0, MCD_FLAG_STR);
+	ck_assert_msg(rc == MCD_OK, "add missing: rc=%d", rc);
+	rc = mcd_store(g_cli, MCD_ADD, K("a"), "second", 6, 0, MCD_FLAG_STR);
+	ck_assert_msg(rc == MCD_EXISTS, "add present: rc=%d (%s), want MCD_EXISTS", rc,
+			mcd_strerror(rc));
+	EXPECT_S("a", "first", MCD_FLAG_STR);
+	ck_assert(!mcd_server_is_dead(g_cli, 0));
+}
+END_TEST
+
+START_TEST(t_replace)
+{
+	mcd_rc rc;
+
+	cli(_i);
+	rc = mcd_store(g_cli, MCD_REPLACE, K("r"), "x", 1, 0, 0);
+	ck_assert_msg(rc == MCD_NOT_FOUND, "replace missing: rc=%d (%s), want NOT_FOUND", rc,
+			mcd_strerror(rc));
+	MISSING("r");
+	PUT_S("r", "old", 1);
+	rc = mcd_store(g_cli, MCD_REPLACE, K("r"), "new", 3, 0, 1);
+	ck_assert_int_eq(rc, MCD_OK);
+	EXPECT_S("r", "new", 1);
+}
+END_TEST
+
+START_TEST(t_append_prepend)
+{
+	mcd_rc rc;
+
+	cli(_i);
+	rc = mcd_store(g_cli, MCD_APPEND, K("ap"), "x", 1, 0, 1);
+	ck_assert_msg(rc == MCD_NOT_FOUND, "append missing: rc=%d (%s), want NOT_FOUND", rc,
+			mcd_strerror(rc));
+	rc = mcd_store(g_cli, MCD_PREPEND, K("ap"), "x", 1, 0, 1);
+	ck_assert_msg(rc == MCD_NOT_FOUND, "prepend missing: rc=%d (%s), want NOT_FOUND", rc,
+			mcd_strerror(rc));
+	MISSING("ap");
+	PUT_S("ap", "b", 1);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_APPEND, K("ap"), "c", 1, 0, 1), MCD_OK);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_PREPEND, K("ap"), "a", 1, 0, 1), MCD_OK);
+	EXPECT_S("ap", "abc", 1);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_APPEND, K("ap"), "\0z", 2, 0, 1), MCD_OK);
+	expect("ap", "abc\0z", 5, 1);
+}
+END_TEST
+
+START_TEST(t_delete)
+{
+	mcd_rc rc;
+
+	cli(_i);
+	rc = mcd_delete(g_cli, K("d"));
+	ck_assert_msg(rc == MCD_NOT_FOUND, "delete missing: rc=%d (%s), want NOT_FOUND", rc,
+			mcd_strerror(rc));
+	PUT_S("d", "v", 1);
+	ck_assert_int_eq(mcd_delete(g_cli, K("d")), MCD_OK);
+	MISSING("d");
+	ck_assert(!mcd_server_is_dead(g_cli, 0));
+}
+END_TEST
+
+START_TEST(t_touch)
+{
+	mcd_rc rc;
+
+	cli(_i);
+	rc = mcd_touch(g_cli, K("t"), 100);
+	ck_assert_msg(rc == MCD_NOT_FOUND, "touch missing: rc=%d (%s), want NOT_FOUND", rc,
+			mcd_strerror(rc));
+	MISSING("t"); /* a missing key stays missing */
+	PUT_S("t", "keep", 1);
+	ck_assert_int_eq(mcd_touch(g_cli, K("t"), 100), MCD_OK);
+	EXPECT_S("t", "keep", 1);
+}
+END_TEST
+
+START_TEST(t_expiry)
+{
+	/* memcached's clock ticks once a second: items set to expire in 1 s
+	 * are surely gone 3 s later. */
+	cli(_i);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("ea"), "a", 1, 1, 1), MCD_OK);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("eb"), "b", 1, 1, 1), MCD_OK);
+	ck_assert_int_eq(mcd_touch(g_cli, K("eb"), 100), MCD_OK);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("ec"), "c", 1, 100, 1), MCD_OK);
+	ck_assert_int_eq(mcd_touch(g_cli, K("ec"), 1), MCD_OK);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("ed"), "d", 1, 0, 1), MCD_OK);
+	t_sleep_ms(3000);
+	MISSING("ea");
+	EXPECT_S("eb", "b", 1);
+	MISSING("ec");
+	EXPECT_S("ed", "d", 1);
+}
+END_TEST
+
+/* ---- sizes ---- */
+
+START_TEST(t_big_value)
+{
+	size_t n = 900 * 1024;
+	char *v = malloc(n);
+	mcd_buf b;
+	uint32_t fl = 0;
+	mcd_rc rc;
+
+	ck_assert(v != NULL);
+	for (size_t i = 0; i < n; i++)
+		v[i] = (char)((i * 131u + (i >> 9)) & 0xff); /* NULs, CR, LF inside */
+	cli(_i);
+	rc = mcd_store(g_cli, MCD_SET, K("big"), v, n, 0, 1);
+	if (rc != MCD_OK) {
+		free(v);
+		ck_abort_msg("set 900 KB: rc=%d (%s) %s", rc, mcd_strerror(rc),
+				mcd_client_errdetail(g_cli));
+	}
+	mcd_buf_init(&b, mcd_allocator_system());
+	rc = mcd_get(g_cli, K("big"), &b, &fl);
+	{
+		int same = rc == MCD_OK && b.len == n && memcmp(b.data, v, n) == 0
+			&& b.data[n] == '\0';
+		size_t got = b.len;
+
+		mcd_buf_free(&b);
+		free(v);
+		ck_assert_msg(same, "900 KB value: rc=%d len=%zu, not byte-exact", rc, got);
+	}
+	ck_assert_int_eq(fl, 1);
+}
+END_TEST
+
+START_TEST(t_too_big)
+{
+	size_t n = 2 * 1024 * 1024;
+	char *v = malloc(n);
+	mcd_rc rc;
+
+	ck_assert(v != NULL);
+	memset(v, 'x', n);
+	cli(_i);
+	PUT_S("before", "1", 0);
+	rc = mcd_store(g_cli, MCD_SET, K("huge"), v, n, 0, 1);
+	free(v);
+	ck_assert_msg(rc < 0, "set 2 MB: rc=%d (%s), want an error", rc, mcd_strerror(rc));
+	ck_assert_msg(rc == MCD_E_TOO_BIG, "set 2 MB: rc=%d (%s), want MCD_E_TOO_BIG", rc,
+			mcd_strerror(rc));
+	/* nothing written, and the client still works on the same server */
+	MISSING("huge");
+	ck_assert_msg(!mcd_server_is_dead(g_cli, 0), "a refused value marked the server dead");
+	EXPECT_S("before", "1", 0);
+	PUT_S("after", "2", 0);
+	EXPECT_S("after", "2", 0);
+}
+END_TEST
+
+/* ---- counters ---- */
+
+START_TEST(t_incr_decr)
+{
+	uint64_t v = 0;
+
+	cli(_i);
+	PUT_S("n", "10", 0);
+	ck_assert_int_eq(mcd_incr(g_cli, K("n"), 5, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 15);
+	EXPECT_S("n", "15", 0);
+	ck_assert_int_eq(mcd_decr(g_cli, K("n"), 20, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 0); /* memcached stops at 0 */
+	ck_assert_int_eq(mcd_decr(g_cli, K("n"), 1, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 0);
+	ck_assert_int_eq(mcd_incr(g_cli, K("n"), 0, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 0);
+
+	/* beyond 32 bits */
+	PUT_S("big", "4294967296", 0);
+	ck_assert_int_eq(mcd_incr(g_cli, K("big"), 1, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 4294967297ULL);
+	ck_assert_int_eq(mcd_incr(g_cli, K("big"), 4294967296ULL, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 8589934593ULL);
+}
+END_TEST
+
+START_TEST(t_decr_padding)
+{
+	/* decr 100 -> 99: the server keeps "99 " (padded); still a number */
+	uint64_t v = 0;
+	mcd_buf b;
+	uint32_t fl;
+	int64_t n = -1;
+
+	cli(_i);
+	PUT_S("p", "100", 0);
+	ck_assert_int_eq(mcd_decr(g_cli, K("p"), 1, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 99);
+	mcd_buf_init(&b, mcd_allocator_system());
+	ck_assert_int_eq(mcd_get(g_cli, K("p"), &b, &fl), MCD_OK);
+	ck_assert_msg(mcd_parse_stored_int(b.data, b.len, &n) && n == 99,
+			"stored '%.*s' does not parse as 99", (int)b.len, b.data);
+	mcd_buf_free(&b);
+	ck_assert_int_eq(mcd_incr(g_cli, K("p"), 1, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 100);
+}
+END_TEST
+
+START_TEST(t_incr_not_number)
+{
+	uint64_t v = 0;
+	mcd_rc rc;
+
+	cli(_i);
+	PUT_S("s", "abc", 1);
+	rc = mcd_incr(g_cli, K("s"), 1, 0, 0, &v);
+	ck_assert_msg(rc == MCD_E_NOT_NUMBER, "incr on 'abc': rc=%d (%s), want NOT_NUMBER",
+			rc, mcd_strerror(rc));
+	rc = mcd_decr(g_cli, K("s"), 1, 0, 0, &v);
+	ck_assert_msg(rc == MCD_E_NOT_NUMBER, "decr on 'abc': rc=%d (%s), want NOT_NUMBER",
+			rc, mcd_strerror(rc));
+	EXPECT_S("s", "abc", 1);
+	PUT_S("neg", "-5", 0); /* negative numbers are not counters to memcached */
+	rc = mcd_incr(g_cli, K("neg"), 1, 0, 0, &v);
+	ck_assert_msg(rc == MCD_E_NOT_NUMBER, "incr on '-5': rc=%d (%s), want NOT_NUMBER",
+			rc, mcd_strerror(rc));
+	EXPECT_S("neg", "-5", 0);
+	ck_assert(!mcd_server_is_dead(g_cli, 0));
+	PUT_S("ok", "1", 0); /* the connection is still in step */
+	EXPECT_S("ok", "1", 0);
+}
+END_TEST
+
+START_TEST(t_incr_create)
+{
+	uint64_t v = 0;
+
+	cli(_i);
+	ck_assert_int_eq(mcd_incr(g_cli, K("c1"), 5, 7, 0, &v), MCD_OK);
+	ck_assert_msg(v == 7, "incr on missing key: value %" PRIu64 ", want initial 7", v);
+	EXPECT_S("c1", "7", 0); /* flags 0: reads back as an integer */
+	ck_assert_int_eq(mcd_incr(g_cli, K("c1"), 5, 7, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 12);
+	ck_assert_int_eq(mcd_decr(g_cli, K("c2"), 3, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 0);
+	EXPECT_S("c2", "0", 0);
+	ck_assert_int_eq(mcd_decr(g_cli, K("c3"), 3, 42, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 42);
+	EXPECT_S("c3", "42", 0);
+	ck_assert_int_eq(mcd_incr(g_cli, K("c4"), 1, 4294967296ULL, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 4294967296ULL);
+	EXPECT_S("c4", "4294967296", 0);
+}
+END_TEST
+
+START_TEST(t_incr_create_expire)
+{
+	/* a counter created with an expiry goes away with it */
+	uint64_t v = 0;
+
+	cli(_i);
+	ck_assert_int_eq(mcd_incr(g_cli, K("ce"), 1, 1, 1, &v), MCD_OK);
+	ck_assert_uint_eq(v, 1);
+	ck_assert_int_eq(mcd_incr(g_cli, K("cn"), 1, 1, 0, &v), MCD_OK);
+	t_sleep_ms(3000);
+	MISSING("ce");
+	EXPECT_S("cn", "1", 0);
+}
+END_TEST
+
+/* ---- arguments ---- */
+
+START_TEST(t_empty_key)
+{
+	static const char *const names[] = { "cmd_get", "cmd_set", "cmd_touch",
+		"delete_hits", "delete_misses", "incr_hits", "incr_misses",
+		"decr_hits", "decr_misses" };
+	uint64_t before[9], v = 0;
+	mcd_buf b;
+	uint32_t fl;
+
+	cli(_i);
+	PUT_S("warm", "1", 0);
+	for (int i = 0; i < 9; i++)
+		before[i] = stat_of(names[i]);
+	mcd_buf_init(&b, mcd_allocator_system());
+	ck_assert_int_eq(mcd_get(g_cli, "", 0, &b, &fl), MCD_E_ARG);
+	mcd_buf_free(&b);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, "", 0, "v", 1, 0, 0), MCD_E_ARG);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_ADD, "x", 0, "v", 1, 0, 0), MCD_E_ARG);
+	ck_assert_int_eq(mcd_delete(g_cli, "", 0), MCD_E_ARG);
+	ck_assert_int_eq(mcd_touch(g_cli, "", 0, 5), MCD_E_ARG);
+	ck_assert_int_eq(mcd_incr(g_cli, "", 0, 1, 0, 0, &v), MCD_E_ARG);
+	ck_assert_int_eq(mcd_decr(g_cli, "", 0, 1, 0, 0, &v), MCD_E_ARG);
+	for (int i = 0; i < 9; i++)
+		ck_assert_msg(stat_of(names[i]) == before[i], "an empty key reached the server (%s)",
+				names[i]);
+	ck_assert(!mcd_server_is_dead(g_cli, 0));
+}
+END_TEST
+
+/* ---- wire keys, seen from the server ---- */
+
+static void prefix_tweak(mcd_config *cfg, void *arg)
+{
+	cfg->prefix = arg;
+}
+
+static void wire_expect(const char *wire, const char *val)
+{
+	char v[256];
+	size_t l = 0;
+	int r = mcd_ts_get(g_srv.port, wire, v, sizeof(v), &l, NULL);
+
+	ck_assert_msg(r == 1 && l == strlen(val) && memcmp(v, val, l) == 0,
+			"raw get '%s': r=%d '%.*s', want '%s'", wire, r, (int)l, v, val);
+}
+
+START_TEST(t_wire_keys)
+{
+	char hex[33];
+	char wire[320];
+	char lk[300];
+	static const char inj[] = "x\r\nflush_all\r\nset y 0 0 1";
+
+	g_cli = t_client(g_servers, _i, NULL, prefix_tweak, "t:");
+	PUT_S("plain", "v0", 1);
+	wire_expect("t:plain", "v0");
+
+	/* a space: hashed, prefix kept */
+	PUT_S("a b", "v1", 1);
+	ck_assert_int_eq(mcd_md5_hex("a b", 3, hex), 0);
+	hex[32] = '\0';
+	snprintf(wire, sizeof(wire), "t:%s", hex);
+	wire_expect(wire, "v1");
+	EXPECT_S("a b", "v1", 1);
+
+	/* a NUL byte inside: hashed over all bytes */
+	put_k("n\0l", 3, "v2", 2, 1);
+	expect_k("n\0l", 3, "v2", 2, 1);
+	ck_assert_int_eq(mcd_md5_hex("n\0l", 3, hex), 0);
+	snprintf(wire, sizeof(wire), "t:%s", hex);
+	wire_expect(wire, "v2");
+	MISSING("n"); /* not cut at the NUL */
+
+	/* CR/LF cannot inject commands */
+	PUT_S("sentinel", "s", 1);
+	PUT_S(inj, "v3", 1);
+	EXPECT_S(inj, "v3", 1);
+	EXPECT_S("sentinel", "s", 1);
+	ck_assert_int_eq(mcd_md5_hex(inj, strlen(inj), hex), 0);
+	snprintf(wire, sizeof(wire), "t:%s", hex);
+	wire_expect(wire, "v3");
+	ck_assert_int_eq(mcd_ts_get(g_srv.port, "y", wire, sizeof(wire), &(size_t){ 0 },
+			NULL), 0);
+
+	/* high bytes are valid key bytes: sent as they are */
+	PUT_S("\x80\xff", "v4", 1);
+	wire_expect("t:\x80\xff", "v4");
+
+	/* prefix + key > 250: prefix + md5(key) */
+	memset(lk, 'L', sizeof(lk));
+	lk[249] = '\0';
+	PUT_S(lk, "v5", 1);
+	ck_assert_int_eq(mcd_md5_hex(lk, 249, hex), 0);
+	snprintf(wire, sizeof(wire), "t:%s", hex);
+	wire_expect(wire, "v5");
+	lk[248] = '\0'; /* exactly 250 with the prefix: plain */
+	PUT_S(lk, "v6", 1);
+	snprintf(wire, sizeof(wire), "t:%s", lk);
+	wire_expect(wire, "v6");
+}
+END_TEST
+
+START_TEST(t_wire_key_250)
+{
+	/* memcached takes 250-byte keys: no hash without a prefix */
+	char lk[251];
+
+	cli(_i);
+	memset(lk, 'q', 250);
+	lk[250] = '\0';
+	PUT_S(lk, "w", 1);
+	wire_expect(lk, "w");
+	EXPECT_S(lk, "w", 1);
+}
+END_TEST
+
+/* ---- one command per operation, counted by the server ---- */
+
+START_TEST(t_one_command)
+{
+	uint64_t v = 0;
+	uint64_t g0, s0, t0, i0, d0, th0;
+
+	cli(_i);
+	PUT_S("cnt", "5", 0);
+	PUT_S("tch", "x", 1);
+
+	g0 = stat_of("cmd_get");
+	s0 = stat_of("cmd_set");
+	i0 = stat_of("incr_hits") + stat_of("incr_misses");
+	d0 = stat_of("decr_hits") + stat_of("decr_misses");
+	ck_assert_int_eq(mcd_incr(g_cli, K("cnt"), 1, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 6);
+	ck_assert_msg(stat_of("incr_hits") + stat_of("incr_misses") - i0 == 1,
+			"one mcd_incr made %" PRIu64 " incr commands",
+			stat_of("incr_hits") + stat_of("incr_misses") - i0);
+	ck_assert_msg(stat_of("cmd_get") == g0, "mcd_incr made a get");
+	ck_assert_msg(stat_of("cmd_set") == s0, "mcd_incr made a set");
+	ck_assert_int_eq(mcd_decr(g_cli, K("cnt"), 2, 0, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 4);
+	ck_assert_msg(stat_of("decr_hits") + stat_of("decr_misses") - d0 == 1,
+			"one mcd_decr made %" PRIu64 " decr commands",
+			stat_of("decr_hits") + stat_of("decr_misses") - d0);
+	ck_assert_msg(stat_of("cmd_get") == g0, "mcd_decr made a get");
+	ck_assert_msg(stat_of("cmd_set") == s0, "mcd_decr made a set");
+
+	t0 = stat_of("cmd_touch");
+	th0 = stat_of("touch_hits");
+	ck_assert_int_eq(mcd_touch(g_cli, K("tch"), 50), MCD_OK);
+	ck_assert_msg(stat_of("cmd_touch") - t0 == 1, "one mcd_touch made %" PRIu64
+			" touch commands", stat_of("cmd_touch") - t0);
+	ck_assert_uint_eq(stat_of("touch_hits") - th0, 1);
+	ck_assert_msg(stat_of("cmd_get") == g0, "mcd_touch made a get");
+	ck_assert_msg(stat_of("cmd_set") == s0, "mcd_touch made a set");
+	EXPECT_S("tch", "x", 1);
+}
+END_TEST
+
+/* ---- noreply ---- */
+
+static void noreply_tweak(mcd_config *cfg, void *arg)
+{
+	(void)arg;
+	cfg->noreply = 1;
+}
+
+START_TEST(t_noreply)
+{
+	uint64_t v = 0;
+
+	g_cli = t_client(g_servers, _i, NULL, noreply_tweak, NULL);
+	PUT_S("nr", "1", 1);
+	EXPECT_S("nr", "1", 1); /* the same connection keeps the order */
+	ck_assert_int_eq(mcd_touch(g_cli, K("nr"), 100), MCD_OK);
+	ck_assert_int_eq(mcd_delete(g_cli, K("nr")), MCD_OK);
+	MISSING("nr");
+	/* counters still wait for the answer */
+	ck_assert_int_eq(mcd_incr(g_cli, K("nc"), 1, 3, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 3);
+	ck_assert_int_eq(mcd_incr(g_cli, K("nc"), 1, 3, 0, &v), MCD_OK);
+	ck_assert_uint_eq(v, 4);
+	for (int i = 0; i < 50; i++) {
+		char k[16];
+
+		snprintf(k, sizeof(k), "nr%d", i);
+		PUT_S(k, k, 1);
+	}
+	EXPECT_S("nr49", "nr49", 1);
+	EXPECT_S("nr0", "nr0", 1);
+}
+END_TEST
+
+/* ---- servers, stats, errors ---- */
+
+START_TEST(t_server_info)
+{
+	mcd_server_stats st[1];
+	mcd_config cfg;
+	char err[MCD_ERRBUF_SIZE] = "";
+	char name[64];
+	size_t idx = 99;
+	uint64_t rtt = 0;
+	const mcd_server_stats *sp;
+
+	memset(st, 0, sizeof(st));
+	mcd_config_defaults(&cfg);
+	cfg.servers = g_servers;
+	cfg.binary = _i;
+	cfg.timeout_ms = 2000;
+	ck_assert_int_eq(mcd_client_new(&cfg, NULL, st, &g_cli, err, sizeof(err)), MCD_OK);
+	ck_assert_uint_eq(mcd_server_count(g_cli), 1);
+	snprintf(name, sizeof(name), "127.0.0.1:%d", g_srv.port);
+	ck_assert_str_eq(mcd_server_name(g_cli, 0), name);
+	ck_assert(!mcd_server_is_dead(g_cli, 0));
+	ck_assert_int_eq(mcd_server_for_key(g_cli, K("any"), &idx), MCD_OK);
+	ck_assert_uint_eq(idx, 0);
+
+	PUT_S("h", "1", 0);
+	EXPECT_S("h", "1", 0);
+	MISSING("m");
+	sp = mcd_server_stats_get(g_cli, 0);
+	ck_assert(sp != NULL);
+	ck_assert_msg(sp->ops >= 3 && sp->hits >= 1 && sp->misses >= 1 && sp->errors == 0,
+			"stats ops=%" PRIu64 " hits=%" PRIu64 " misses=%" PRIu64 " errors=%" PRIu64,
+			sp->ops, sp->hits, sp->misses, sp->errors);
+	ck_assert_msg(st[0].ops == sp->ops && st[0].hits == sp->hits,
+			"caller's stats array not used");
+	ck_assert(st[0].dead_until == 0);
+
+	ck_assert_int_eq(mcd_server_check(g_cli, 0, &rtt), MCD_OK);
+	ck_assert_msg(rtt < 2000000, "rtt_us %" PRIu64, rtt);
+	ck_assert_str_eq(mcd_client_errdetail(g_cli), "");
+}
+END_TEST
+
+START_TEST(t_errdetail)
+{
+	mcd_rc rc;
+
+	cli(_i);
+	PUT_S("e", "1", 0);
+	ck_assert_str_eq(mcd_client_errdetail(g_cli), "");
+	mcd_ts_stop(&g_srv);
+	rc = mcd_store(g_cli, MCD_SET, K("e"), "2", 1, 0, 0);
+	ck_assert_msg(rc < 0, "set on a stopped server: rc=%d", rc);
+	ck_assert_msg(mcd_client_errdetail(g_cli)[0] != '\0', "no error detail after rc=%d", rc);
+	ck_assert_msg(mcd_rc_is_server_fault(rc) || rc == MCD_E_DEAD,
+			"stopped server gave rc=%d (%s)", rc, mcd_strerror(rc));
+}
+END_TEST
+
+START_TEST(t_server_restart)
+{
+	/* a restarted server (data lost) costs at most one failed operation */
+	int fails = 0;
+
+	cli(_i);
+	PUT_S("r1", "1", 0);
+	ck_assert_msg(mcd_ts_restart(&g_srv) == 0, "restart failed");
+	for (int i = 0; i < 4; i++) {
+		char k[16];
+		mcd_rc rc;
+
+		snprintf(k, sizeof(k), "rr%d", i);
+		rc = mcd_store(g_cli, MCD_SET, K(k), "x", 1, 0, 0);
+		if (rc != MCD_OK)
+			fails++;
+	}
+	ck_assert_msg(fails <= 1, "%d operations failed after a server restart", fails);
+	MISSING("r1");
+	EXPECT_S("rr3", "x", 0);
+}
+END_TEST
+
+Suite *suite_client(void)
+{
+	Suite *s = suite_create("client");
+	TCase *tc;
+
+	tc = tcase_create("ops");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, t_set_get, 0, 2);
+	tcase_add_loop_test(tc, t_get_missing, 0, 2);
+	tcase_add_loop_test(tc, t_add, 0, 2);
+	tcase_add_loop_test(tc, t_replace, 0, 2);
+	tcase_add_loop_test(tc, t_append_prepend, 0, 2);
+	tcase_add_loop_test(tc, t_delete, 0, 2);
+	tcase_add_loop_test(tc, t_touch, 0, 2);
+	tcase_add_loop_test(tc, t_expiry, 0, 2);
+	tcase_add_loop_test(tc, t_big_value, 0, 2);
+	tcase_add_loop_test(tc, t_too_big, 0, 2);
+	tcase_add_loop_test(tc, t_incr_decr, 0, 2);
+	tcase_add_loop_test(tc, t_decr_padding, 0, 2);
+	tcase_add_loop_test(tc, t_incr_not_number, 0, 2);
+	tcase_add_loop_test(tc, t_incr_create, 0, 2);
+	tcase_add_loop_test(tc, t_incr_create_expire, 0, 2);
+	tcase_add_loop_test(tc, t_empty_key, 0, 2);
+	tcase_add_loop_test(tc, t_noreply, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("wire");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, t_wire_keys, 0, 2);
+	tcase_add_loop_test(tc, t_wire_key_250, 0, 2);
+	tcase_add_loop_test(tc, t_one_command, 0, 2);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("servers");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_loop_test(tc, t_server_info, 0, 2);
+	tcase_add_loop_test(tc, t_errdetail, 0, 2);
+	tcase_add_loop_test(tc, t_server_restart, 0, 2);
+	suite_add_tcase(s, tc);
+	return s;
+}
