@@ -21,7 +21,7 @@
 typedef struct mcd_server {
 	mcd_server_addr addr;
 	char name[MCD_HOST_MAX + 8];
-	time_t dead_until;   /* monotonic seconds; 0 = up (this process's view) */
+	bool logged_dead;    /* this process logged it dead, owes a "back" */
 	bool connected;      /* the last operation on it succeeded */
 	bool auth_failed;    /* the last connect was refused credentials */
 	char token[24];      /* a group key that hashes to this server, "" if none */
@@ -155,11 +155,13 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static time_t now_s(void)
+/* Unix time in ms: the breaker's marks are shared with other processes
+ * and shown by the host, so they use the clock everyone reads. */
+static int64_t unix_ms(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void logf_(const mcd_client *c, mcd_log_level lvl, const char *fmt, ...)
@@ -249,44 +251,64 @@ static mcd_rc map_rc(memcached_return_t r)
 	}
 }
 
-/* ---- circuit breaker ---- */
+/* ---- circuit breaker ----
+ *
+ * The mark lives in the server's stats record, which the host may share
+ * between processes: one process's timeout makes every process fail fast,
+ * and when the mark runs out a single process (the one that wins the
+ * compare-and-swap) probes the server while the others go on failing
+ * fast. So a frozen server costs one timeout per retry_timeout in all,
+ * not one per process.
+ */
 
+/* Read-only view: marked dead and the mark has not run out. */
+static bool server_marked(const mcd_client *c, size_t idx)
+{
+	int64_t du = __atomic_load_n(&c->stats[idx].dead_until, __ATOMIC_RELAXED);
+
+	return du != 0 && unix_ms() < du;
+}
+
+/* For routing: dead, unless this caller just became the one to probe. */
 static bool server_dead(mcd_client *c, size_t idx)
 {
-	mcd_server *s = &c->srv[idx];
+	int64_t *dup = &c->stats[idx].dead_until;
+	int64_t du = __atomic_load_n(dup, __ATOMIC_RELAXED);
+	int64_t now = unix_ms();
+	/* long enough for the probe to finish or time out */
+	int64_t claim = now + 2 * (int64_t)c->cfg.timeout_ms + 1000;
 
-	if(s->dead_until == 0)
+	if(du == 0)
 		return false;
-	if(now_s() < s->dead_until)
+	if(now < du)
 		return true;
-	/* half-open: let the next operation try; success clears the mark */
-	return false;
+	return !__atomic_compare_exchange_n(
+			dup, &du, claim, false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
 }
 
 static void mark_dead(mcd_client *c, size_t idx, const char *why)
 {
 	mcd_server *s = &c->srv[idx];
-	bool was_dead = s->dead_until != 0;
 
-	s->dead_until = now_s() + (c->cfg.retry_timeout_s > 0 ? c->cfg.retry_timeout_s : 0);
-	if(s->dead_until == 0)
-		s->dead_until = 1;
 	__atomic_store_n(&c->stats[idx].dead_until,
-			(int64_t)time(NULL) + c->cfg.retry_timeout_s, __ATOMIC_RELAXED);
-	if(!was_dead)
+			unix_ms() + 1000 * (int64_t)c->cfg.retry_timeout_s, __ATOMIC_RELAXED);
+	if(!s->logged_dead) {
+		s->logged_dead = true;
 		logf_(c, MCD_LOG_ERROR, "memcached: server %s marked dead for %d s: %s",
 				s->name, c->cfg.retry_timeout_s, why);
+	}
 }
 
 static void mark_alive(mcd_client *c, size_t idx)
 {
 	mcd_server *s = &c->srv[idx];
 
-	if(s->dead_until == 0)
-		return;
-	s->dead_until = 0;
-	__atomic_store_n(&c->stats[idx].dead_until, 0, __ATOMIC_RELAXED);
-	logf_(c, MCD_LOG_INFO, "memcached: server %s is back", s->name);
+	if(__atomic_load_n(&c->stats[idx].dead_until, __ATOMIC_RELAXED) != 0)
+		__atomic_store_n(&c->stats[idx].dead_until, 0, __ATOMIC_RELAXED);
+	if(s->logged_dead) {
+		s->logged_dead = false;
+		logf_(c, MCD_LOG_INFO, "memcached: server %s is back", s->name);
+	}
 }
 
 /* ---- routing ---- */
@@ -822,7 +844,7 @@ const char *mcd_server_name(const mcd_client *c, size_t idx)
 
 int mcd_server_is_dead(const mcd_client *c, size_t idx)
 {
-	return idx < c->nservers && server_dead((mcd_client *)c, idx);
+	return idx < c->nservers && server_marked(c, idx);
 }
 
 const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx)

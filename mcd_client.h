@@ -20,8 +20,9 @@ typedef struct mcd_client mcd_client;
 /*
  * Per-server counters. The host may place an array of these (one per
  * server, in list order) in memory shared by several processes; updates
- * are atomic. dead_until is the unix time until which the server is
- * considered dead by the last process that saw it fail (0 = up).
+ * are atomic. dead_until is the unix time in milliseconds until which the
+ * server is considered dead by the last process that saw it fail (0 = up);
+ * processes sharing the array share the circuit breaker.
  */
 typedef struct mcd_server_stats {
 	uint64_t ops;

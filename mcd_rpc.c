@@ -34,8 +34,6 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 	void *th, *ah, *sh, *toth;
 	unsigned long long ops, hits, misses, errors;
 	unsigned long long tops = 0, thits = 0, tmisses = 0, terrors = 0;
-	int64_t dead_until;
-	time_t now = time(NULL);
 	size_t i, n;
 
 	if((c = mcd_rpc_client(rpc, ctx)) == NULL)
@@ -55,7 +53,6 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 		hits = __atomic_load_n(&shm[i].hits, __ATOMIC_RELAXED);
 		misses = __atomic_load_n(&shm[i].misses, __ATOMIC_RELAXED);
 		errors = __atomic_load_n(&shm[i].errors, __ATOMIC_RELAXED);
-		dead_until = __atomic_load_n(&shm[i].dead_until, __ATOMIC_RELAXED);
 		tops += ops;
 		thits += hits;
 		tmisses += misses;
@@ -63,7 +60,7 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 		if(rpc->array_add(ah, "{", &sh) < 0)
 			return;
 		if(rpc->struct_add(sh, "ssJJJJ", "address", mcd_server_name(c, i),
-				   "state", dead_until > (int64_t)now ? "dead" : "up", "ops",
+				   "state", mcd_server_is_dead(c, i) ? "dead" : "up", "ops",
 				   ops, "hits", hits, "misses", misses, "errors", errors)
 				< 0)
 			return;
