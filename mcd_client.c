@@ -45,7 +45,7 @@ struct mcd_client {
 typedef struct mcd_route {
 	char key[MCD_KEY_MAX + 1]; /* wire key */
 	size_t key_len;
-	char group[MCD_KEY_MAX + 1]; /* hashes to the chosen server */
+	char group[MCD_KEY_MAX + 24]; /* hashes to the chosen server; not sent */
 	size_t group_len;
 	size_t idx;
 } mcd_route;
@@ -358,12 +358,10 @@ static mcd_rc route(mcd_client *c, mcd_route *r)
 		return set_err(c, MCD_E_DEAD, "server %s marked dead",
 				c->srv[r->idx].name);
 	for(i = 1; i <= 2 * n; i++) {
-		char alt[MCD_KEY_MAX + 16];
-		int len = snprintf(alt, sizeof(alt), "%.*s#%zu", (int)r->key_len,
-				r->key, i);
-		size_t idx = hash_index(c, alt, (size_t)len);
-		if(!server_dead(c, idx) && (size_t)len <= MCD_KEY_MAX) {
-			memcpy(r->group, alt, (size_t)len + 1);
+		int len = snprintf(r->group, sizeof(r->group), "%.*s#%zu",
+				(int)r->key_len, r->key, i);
+		size_t idx = hash_index(c, r->group, (size_t)len);
+		if(!server_dead(c, idx)) {
 			r->group_len = (size_t)len;
 			r->idx = idx;
 			return MCD_OK;

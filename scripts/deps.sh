@@ -25,6 +25,7 @@ if [ -n "$missing" ]; then
 	# start their own on free ports, so keep the packaged ones from starting.
 	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 	chmod +x /usr/sbin/policy-rc.d
+	# shellcheck disable=SC2086 # one word per package
 	apt-get install -y -q --no-install-recommends $missing
 	rm -f /usr/sbin/policy-rc.d
 fi

@@ -7,8 +7,7 @@ set -eu
 dest="$BUILD_DIR/kamailio-$KAMAILIO_VER"
 [ -f "$dest/src/Makefile.defs" ] && exit 0
 mkdir -p "$BUILD_DIR"
-if ! apt-get source --print-uris kamailio >/dev/null 2>&1 ||
-   [ -z "$(apt-get source --print-uris kamailio 2>/dev/null | grep orig)" ]; then
+if ! apt-get source --print-uris kamailio 2>/dev/null | grep -q orig; then
 	echo "adding a deb-src entry for bookworm" >&2
 	cat > /etc/apt/sources.list.d/kamailio-src.sources <<'SRC'
 Types: deb-src

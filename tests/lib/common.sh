@@ -14,7 +14,7 @@ T_PIDS=()
 T_FAILS=0
 
 t_cleanup() {
-	local p i
+	local p
 	for p in "${T_PIDS[@]:-}"; do
 		[ -n "$p" ] || continue
 		kill -CONT "$p" 2>/dev/null
@@ -22,7 +22,7 @@ t_cleanup() {
 	done
 	for p in "${T_PIDS[@]:-}"; do
 		[ -n "$p" ] || continue
-		for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
 	[ -n "${KEEP_TEST_DIR:-}" ] || rm -rf "$T_DIR"
@@ -36,6 +36,14 @@ t_fail() { echo "  FAIL - $*"; T_FAILS=$((T_FAILS + 1)); }
 t_eq() {
 	if [ "$2" == "$3" ]; then t_pass "$1"; else t_fail "$1: expected [$2] got [$3]"; fi
 }
+# t_range "what" LOW HIGH VALUE: an integer within [LOW, HIGH]
+t_range() {
+	if [[ "$4" =~ ^-?[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
+		t_pass "$1 ($4)"
+	else
+		t_fail "$1: expected $2..$3, got [$4]"
+	fi
+}
 t_done() {
 	if [ "$T_FAILS" -eq 0 ]; then exit 0; fi
 	echo "  $T_FAILS check(s) failed (logs kept in $T_DIR)"
@@ -45,8 +53,8 @@ t_done() {
 
 # A free TCP+UDP port on 127.0.0.1 (bounded tries).
 free_port() {
-	local i p
-	for i in $(seq 1 100); do
+	local p
+	for _ in $(seq 1 100); do
 		p=$((20000 + RANDOM % 40000))
 		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q . &&
 			! ss -Huan "sport = :$p" 2>/dev/null | grep -q .; then
@@ -60,13 +68,13 @@ free_port() {
 # start_memcached NAME [extra args...]: sets MC_PORT_<NAME>, MC_PID_<NAME>
 start_memcached() {
 	local name=$1; shift
-	local port pid i
+	local port pid
 	port=$(free_port) || return 1
 	memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 2 "$@" \
 		> "$T_DIR/memcached-$name.log" 2>&1 &
 	pid=$!
 	T_PIDS+=("$pid")
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		if mc_cmd_port "$port" "version" 2>/dev/null | grep -q VERSION; then
 			printf -v "MC_PORT_$name" '%s' "$port"
 			printf -v "MC_PID_$name" '%s' "$pid"
@@ -81,7 +89,7 @@ start_memcached() {
 # restart_memcached NAME [extra args...]: same port, new process, empty.
 restart_memcached() {
 	local name=$1; shift
-	local portv="MC_PORT_$name" pidv="MC_PID_$name" port pid i
+	local portv="MC_PORT_$name" pidv="MC_PID_$name" port pid
 	port=${!portv}
 	stop_pid "${!pidv}"
 	memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 2 "$@" \
@@ -89,7 +97,7 @@ restart_memcached() {
 	pid=$!
 	T_PIDS+=("$pid")
 	printf -v "$pidv" '%s' "$pid"
-	for i in $(seq 1 50); do
+	for _ in $(seq 1 50); do
 		mc_cmd_port "$port" "version" 2>/dev/null | grep -q VERSION && return 0
 		sleep 0.1
 	done
@@ -97,10 +105,10 @@ restart_memcached() {
 }
 
 stop_pid() {
-	local p=$1 i
+	local p=$1
 	kill -CONT "$p" 2>/dev/null
 	kill "$p" 2>/dev/null || return 0
-	for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
+	for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.1; done
 	kill -9 "$p" 2>/dev/null
 }
 
@@ -141,7 +149,7 @@ mc_cmds() {
 # Sets SIP_PORT_<NAME>, KAM_PID_<NAME>, CTL_<NAME>, KAM_LOG_<NAME>.
 start_kamailio() {
 	local name=$1 cfg=$2; shift 2
-	local dir="$T_DIR/kam-$name" port pid i
+	local dir="$T_DIR/kam-$name" port pid
 	mkdir -p "$dir"
 	port=$(free_port) || return 1
 	"$KAMAILIO" -f "$cfg" -DD -E -w "$dir" -Y "$dir" \
@@ -154,17 +162,17 @@ start_kamailio() {
 	printf -v "KAM_PID_$name" '%s' "$pid"
 	printf -v "CTL_$name" '%s' "unix:$dir/ctl"
 	printf -v "KAM_LOG_$name" '%s' "$dir/kamailio.log"
-	for i in $(seq 1 100); do
+	# ready when the SIP socket is bound; the workers fork right after
+	for _ in $(seq 1 100); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "kamailio $name exited; log:" >&2
 			tail -20 "$dir/kamailio.log" >&2
 			return 1
 		fi
-		if ss -Huan "sport = :$port" 2>/dev/null | grep -q . &&
-			grep -q "INFO: <core>.*main.c.*\(Listening\|listening\)\|SIP worker\|\.\(listen\)" "$dir/kamailio.log" 2>/dev/null; then
+		if ss -Huan "sport = :$port" 2>/dev/null | grep -q .; then
+			sleep 0.5
 			break
 		fi
-		ss -Huan "sport = :$port" 2>/dev/null | grep -q . && { sleep 0.5; break; }
 		sleep 0.1
 	done
 	return 0

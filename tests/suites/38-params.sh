@@ -1,7 +1,9 @@
 #!/bin/bash
 # Parameters whose effect shows only in logs or on the server:
 # slow_threshold, noreply and mode, through the real Kamailio.
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/it.sh
 . "$(dirname "$0")/../lib/it.sh"
 CFG="$TOP/tests/cfg/it-count.cfg"
 start_memcached A || exit 1
@@ -50,6 +52,6 @@ rq M "X-Op: set" "X-Key: modekey" "X-Val: second"
 t_eq "first write kept" first "$(mc_get A modekey)"
 n=$(log_count M "$m" "ERROR: .*memcached: add 'modekey' failed: key exists")
 t_eq "the refused write logged once" 1 "$n"
-answered && t_pass "Kamailio answered" || t_fail "no reply"
+if answered; then t_pass "Kamailio answered"; else t_fail "no reply"; fi
 stop_pid "$KAM_PID_M"
 t_done

@@ -5,6 +5,8 @@
 # a bad literal expire/delta stops Kamailio at start-up.
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/it.sh
+. "$(dirname "$0")/../lib/it.sh"
 
 for t in memcached sipsak nc ss; do
 	command -v "$t" >/dev/null || { echo "  skipped: $t not installed"; exit 77; }
@@ -21,18 +23,6 @@ op() {
 	RC=$(reply_hdr "$r" X-Rc)
 	OUT=$(reply_hdr "$r" X-Out)
 	PLUS=$(reply_hdr "$r" X-Plus)
-}
-# mc_ttl NAME KEY: remaining ttl (-1 = never), nothing when missing.
-mc_ttl() {
-	mc_cmd "$1" "mg $2 t" | awk '$1=="HD" {for(i=2;i<=NF;i++) if($i ~ /^t/) print substr($i,2)}'
-}
-# t_range "what" LOW HIGH VALUE
-t_range() {
-	if [[ "$4" =~ ^-?[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
-		t_pass "$1 ($4)"
-	else
-		t_fail "$1: expected $2..$3, got [$4]"
-	fi
 }
 
 start_memcached A || exit 1

@@ -4,6 +4,8 @@
 # codes and types, checked in the SIP reply and on the memcached server.
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/it.sh
+. "$(dirname "$0")/../lib/it.sh"
 
 for t in memcached sipsak nc ss; do
 	command -v "$t" >/dev/null || { echo "  skipped: $t not installed"; exit 77; }
@@ -22,16 +24,6 @@ op() {
 	r=$(sip_req "$name" OPTIONS "X-Op: $o" "$@")
 	RC=$(reply_hdr "$r" X-Rc)
 	TYPE=$(reply_hdr "$r" X-Type)
-}
-mc_ttl() {
-	mc_cmd "$1" "mg $2 t" | awk '$1=="HD" {for(i=2;i<=NF;i++) if($i ~ /^t/) print substr($i,2)}'
-}
-t_range() {
-	if [[ "$4" =~ ^-?[0-9]+$ ]] && [ "$4" -ge "$2" ] && [ "$4" -le "$3" ]; then
-		t_pass "$1 ($4)"
-	else
-		t_fail "$1: expected $2..$3, got [$4]"
-	fi
 }
 
 # checks NAME LANG: the whole KSR.memcached API through instance NAME;
