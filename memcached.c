@@ -276,10 +276,10 @@ void mcd_log_result(const char *op, const str *key, mcd_rc rc)
 	char shown[MCD_KEY_SHOW_MAX];
 	mcd_client *c = mcd_client_h;
 
-	mcd_key_printable(key->s, (size_t)(key->len > 0 ? key->len : 0), shown,
-			sizeof(shown));
 	if(rc == MCD_OK)
 		return;
+	mcd_key_printable(key->s, (size_t)(key->len > 0 ? key->len : 0), shown,
+			sizeof(shown));
 	if(rc == MCD_NOT_FOUND || rc == MCD_E_DEAD)
 		LM_DBG("memcached: %s '%s': %s\n", op, shown,
 				c ? mcd_client_errdetail(c) : mcd_strerror(rc));
