@@ -29,7 +29,7 @@ static const char *mcd_rpc_stats_doc[] = {
 
 static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 {
-	mcd_server_stats *shm = mcd_shm_stats();
+	const mcd_server_stats *st;
 	mcd_client *c;
 	void *th, *ah, *sh, *toth;
 	unsigned long long ops, hits, misses, errors;
@@ -38,21 +38,19 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 
 	if((c = mcd_rpc_client(rpc, ctx)) == NULL)
 		return;
-	if(shm == NULL) {
-		rpc->fault(ctx, 500, "memcached statistics not available");
-		return;
-	}
 	n = mcd_server_count(c);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
 	if(rpc->struct_add(th, "[", "servers", &ah) < 0)
 		return;
 	for(i = 0; i < n; i++) {
-		/* each counter is atomic; together they are a close snapshot */
-		ops = __atomic_load_n(&shm[i].ops, __ATOMIC_RELAXED);
-		hits = __atomic_load_n(&shm[i].hits, __ATOMIC_RELAXED);
-		misses = __atomic_load_n(&shm[i].misses, __ATOMIC_RELAXED);
-		errors = __atomic_load_n(&shm[i].errors, __ATOMIC_RELAXED);
+		/* the client counts into shared memory, for all processes; each
+		 * counter is atomic, together they are a close snapshot */
+		st = mcd_server_stats_get(c, i);
+		ops = __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
+		hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
+		misses = __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
+		errors = __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
 		tops += ops;
 		thits += hits;
 		tmisses += misses;

@@ -258,11 +258,6 @@ static void mod_destroy(void)
 
 /* ---- shared helpers ---- */
 
-mcd_server_stats *mcd_shm_stats(void)
-{
-	return mcd_stats_shm;
-}
-
 mcd_buf *mcd_value_slot(void)
 {
 	mcd_buf *b = &mcd_slots[mcd_slot_next];

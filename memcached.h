@@ -21,9 +21,6 @@ extern int mcd_stringify;
  */
 mcd_client *mcd_client_get(void);
 
-/* Shared-memory counters of every server, for RPC; NULL before mod_init. */
-mcd_server_stats *mcd_shm_stats(void);
-
 /*
  * One of a small ring of pkg buffers that hold values read for the script:
  * a value stays valid until the ring comes round again, as with Kamailio's
