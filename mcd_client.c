@@ -529,7 +529,7 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 		mcd_server_stats *stats, mcd_client **out, char *err, size_t errlen)
 {
 	mcd_server_list *list = NULL;
-	mcd_client *c;
+	mcd_client *c = NULL;
 	mcd_rc rc;
 	size_t i;
 
@@ -538,8 +538,13 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 		alloc = mcd_allocator_system();
 	if(err && errlen)
 		err[0] = '\0';
-	if(!mcd_config_check(cfg, err, errlen))
+	list = mcd_alloc(alloc, sizeof(*list));
+	if(list == NULL)
+		goto nomem;
+	if(!mcd_config_check(cfg, list, err, errlen)) {
+		mcd_free(alloc, list);
 		return MCD_E_CONFIG;
+	}
 	c = mcd_calloc(alloc, 1, sizeof(*c));
 	if(c == NULL)
 		goto nomem;
@@ -549,10 +554,6 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	memcpy(c->prefix, cfg->prefix ? cfg->prefix : "", c->prefix_len + 1);
 	c->stats = stats ? stats : c->own_stats;
 
-	list = mcd_alloc(alloc, sizeof(*list));
-	if(list == NULL)
-		goto nomem;
-	mcd_servers_parse(cfg->servers, list, NULL, 0);
 	c->nservers = list->count;
 	for(i = 0; i < list->count; i++) {
 		const mcd_server_addr *a = &list->addr[i];
@@ -912,4 +913,37 @@ mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us)
 	if(rc == MCD_OK)
 		mark_alive(c, idx);
 	return rc;
+}
+
+mcd_rc mcd_client_last_rc(const mcd_client *c)
+{
+	return c && c->err[0] ? MCD_E_SERVER : MCD_OK;
+}
+
+void mcd_totals_get(const mcd_client *c, mcd_totals *t)
+{
+	size_t i;
+
+	memset(t, 0, sizeof(*t));
+	for(i = 0; i < c->nservers; i++) {
+		const mcd_server_stats *st = &c->stats[i];
+		t->ops += __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
+		t->hits += __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
+		t->misses += __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
+		t->errors += __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
+		t->timeouts += __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
+		t->failfast += __atomic_load_n(&st->failfast, __ATOMIC_RELAXED);
+		t->servers_dead += server_marked(c, i) ? 1 : 0;
+	}
+}
+
+void mcd_probe_tick(mcd_client *c, mcd_event_fn ev, void *arg)
+{
+	size_t i;
+
+	for(i = 0; i < c->nservers; i++) {
+		if(server_marked(c, i) && mcd_server_check(c, i, NULL) == MCD_OK
+				&& ev)
+			ev(arg, i, c->srv[i].name, 1);
+	}
 }

@@ -35,19 +35,38 @@
 typedef struct mcd_client mcd_client;
 
 /*
- * Per-server counters. The host may place an array of these (one per
- * server, in list order) in memory shared by several processes; updates
- * are atomic. dead_until is the unix time in milliseconds until which the
- * server is considered dead by the last process that saw it fail (0 = up);
- * processes sharing the array share the circuit breaker.
+ * Per-server counters and breaker state. The host may place an array of
+ * these (one per server, in list order) in memory shared by several
+ * processes; every field is read and written atomically, so processes
+ * sharing the array share the circuit breaker and the counters.
+ *
+ * ops counts every operation routed to the server, those failed fast
+ * while it was marked dead included (they count in errors and failfast
+ * too). dead_until is a CLOCK_MONOTONIC time in ms (the clock of
+ * mcd_config.now_ms; one clock for all processes of a host, and a step of
+ * the wall clock cannot move it) until which the server is marked dead;
+ * 0 = up. dead_gen counts the marks put on a live server; announced_gen and
+ * announced_dead are written only by the prober (mcd_probe_tick), so each
+ * transition is reported once for all the processes sharing the array.
  */
 typedef struct mcd_server_stats {
 	uint64_t ops;
 	uint64_t hits;
 	uint64_t misses;
 	uint64_t errors;
+	uint64_t timeouts;
+	uint64_t failfast;
 	int64_t dead_until;
+	uint64_t dead_gen;
+	uint64_t announced_gen;
+	int32_t announced_dead;
 } mcd_server_stats;
+
+/* Sums over every server, for module totals and host statistics. */
+typedef struct mcd_totals {
+	uint64_t ops, hits, misses, errors, timeouts, failfast;
+	uint64_t servers_dead; /* marked dead now */
+} mcd_totals;
 
 typedef enum mcd_store_op {
 	MCD_SET,
@@ -74,6 +93,9 @@ void mcd_client_free(mcd_client *c);
 /* Detail of the last failure on this client ("" after success). */
 const char *mcd_client_errdetail(const mcd_client *c);
 
+/* Outcome of the last operation on this client (MCD_OK after success). */
+mcd_rc mcd_client_last_rc(const mcd_client *c);
+
 /* Operations. expire: seconds (0 never, >2592000 absolute), as memcached. */
 mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
 		uint32_t *flags);
@@ -99,6 +121,21 @@ size_t mcd_server_count(const mcd_client *c);
 const char *mcd_server_name(const mcd_client *c, size_t idx); /* "host:port" */
 int mcd_server_is_dead(const mcd_client *c, size_t idx);
 const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx);
+
+/* Sums of the counters of every server, and how many are marked dead. */
+void mcd_totals_get(const mcd_client *c, mcd_totals *out);
+
+/*
+ * The prober, called every probe_interval by one process per host
+ * instance (never a worker): first reports every transition of the shared
+ * dead marks since the last call through ev (up = 0 went dead, 1 came
+ * back; a short outage seen only between two calls is reported as down
+ * then up), then contacts each server marked dead (bounded by timeout)
+ * and marks alive, for every process at once, those that answer,
+ * reporting them up. ev may be NULL.
+ */
+typedef void (*mcd_event_fn)(void *arg, size_t idx, const char *server, int up);
+void mcd_probe_tick(mcd_client *c, mcd_event_fn ev, void *arg);
 
 /* Index of the server that holds a script key right now (failover applied).
  * MCD_E_DEAD, *idx untouched, when that server is dead and failover is off

@@ -29,10 +29,10 @@ void mcd_config_defaults(mcd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->servers = "localhost:11211";
 	cfg->prefix = "";
-	cfg->expire = 10800;
 	cfg->timeout_ms = 5000;
 	cfg->retry_timeout_s = 5;
 	cfg->failover = 1;
+	cfg->probe_interval_ms = 500;
 }
 
 static bool fail(char *err, size_t errlen, const char *fmt, ...)
@@ -171,18 +171,19 @@ bool mcd_servers_parse(const char *text, mcd_server_list *out, char *err,
 	return true;
 }
 
-bool mcd_config_check(const mcd_config *cfg, char *err, size_t errlen)
+bool mcd_config_check(const mcd_config *cfg, mcd_server_list *servers,
+		char *err, size_t errlen)
 {
-	mcd_server_list list;
 	char detail[MCD_ERRBUF_SIZE];
 	const char *prefix = cfg->prefix ? cfg->prefix : "";
 
-	if(!mcd_servers_parse(cfg->servers, &list, detail, sizeof(detail)))
+	if(servers == NULL) {
+		/* the caller only wants the verdict: parse into scratch space */
+		mcd_server_list scratch;
+		return mcd_config_check(cfg, &scratch, err, errlen);
+	}
+	if(!mcd_servers_parse(cfg->servers, servers, detail, sizeof(detail)))
 		return fail(err, errlen, "servers: %s", detail);
-	if(cfg->expire > MCD_EXPIRE_MAX)
-		return fail(err, errlen, "expire: must be 0..%u", MCD_EXPIRE_MAX);
-	if(cfg->mode != 0 && cfg->mode != 1)
-		return fail(err, errlen, "mode: must be 0 (set) or 1 (add)");
 	if(cfg->timeout_ms <= 0)
 		return fail(err, errlen, "timeout: must be > 0 milliseconds");
 	if(cfg->binary != 0 && cfg->binary != 1)
@@ -195,8 +196,8 @@ bool mcd_config_check(const mcd_config *cfg, char *err, size_t errlen)
 		return fail(err, errlen, "slow_threshold: must be >= 0 microseconds");
 	if(cfg->noreply != 0 && cfg->noreply != 1)
 		return fail(err, errlen, "noreply: must be 0 or 1");
-	if(cfg->stringify != 0 && cfg->stringify != 1)
-		return fail(err, errlen, "stringify: must be 0 or 1");
+	if(cfg->probe_interval_ms < 0)
+		return fail(err, errlen, "probe_interval: must be >= 0 milliseconds");
 	if(!mcd_prefix_ok(prefix, strlen(prefix)))
 		return fail(err, errlen,
 				"prefix: must be at most %d bytes without spaces or control "

@@ -55,11 +55,12 @@ typedef enum mcd_log_level {
 /* Host logger; the core never writes to stderr itself. */
 typedef void (*mcd_log_fn)(void *ctx, mcd_log_level level, const char *msg);
 
+/* Milliseconds of a monotonic clock; injectable for tests. */
+typedef int64_t (*mcd_clock_fn)(void *ctx);
+
 typedef struct mcd_config {
 	const char *servers;       /* "host[:port][:weight],[v6]:port,/path" */
 	const char *prefix;        /* may be NULL or "" */
-	uint32_t expire;           /* default expiry, seconds; 0 = never */
-	int mode;                  /* 0 set, 1 add */
 	int timeout_ms;            /* connect, send, receive and poll bound */
 	int binary;                /* 1 = binary protocol */
 	int retry_timeout_s;       /* seconds a failed server stays dead */
@@ -67,13 +68,16 @@ typedef struct mcd_config {
 	const char *username;      /* SASL; NULL or "" = none */
 	const char *password;
 	int slow_threshold_us;     /* > 0: warn on slower operations */
-	int noreply;               /* 1 = set/delete/touch do not wait */
-	int stringify;             /* host-level; carried for completeness */
+	int noreply;               /* 1 = plain set does not wait (binary) */
+	int probe_interval_ms;     /* 0 = no prober: dead marks run out alone */
+	mcd_clock_fn now_ms;       /* NULL = CLOCK_MONOTONIC */
+	void *clock_ctx;
 	mcd_log_fn log;            /* may be NULL */
 	void *log_ctx;
 } mcd_config;
 
-/* Defaults of SPEC section 1 (servers "localhost:11211", expire 10800...). */
+/* Defaults of SPEC section 1 (servers "localhost:11211", timeout 5000...).
+ * expire, mode and stringify are the host's: the core does not use them. */
 void mcd_config_defaults(mcd_config *cfg);
 
 /*
@@ -84,9 +88,11 @@ bool mcd_servers_parse(const char *text, mcd_server_list *out, char *err,
 		size_t errlen);
 
 /*
- * Checks every field (servers parsed too). On failure returns false and
- * writes "<param>: <reason>" to err, e.g. "timeout: must be > 0 milliseconds".
+ * Checks every field, parsing the servers into *servers (may be NULL when
+ * the caller does not need them). On failure returns false and writes
+ * "<param>: <reason>" to err, e.g. "timeout: must be > 0 milliseconds".
  */
-bool mcd_config_check(const mcd_config *cfg, char *err, size_t errlen);
+bool mcd_config_check(const mcd_config *cfg, mcd_server_list *servers,
+		char *err, size_t errlen);
 
 #endif

@@ -185,15 +185,21 @@ static int mod_init(void)
 		LM_ERR("memcached: memory: must be 0 (system), 1 (pkg) or 2 (shm)\n");
 		return -1;
 	}
-	if(mcd_expire < 0) {
-		LM_ERR("memcached: expire: must be >= 0 seconds\n");
+	if(mcd_expire < 0 || (uint32_t)mcd_expire > MCD_EXPIRE_MAX) {
+		LM_ERR("memcached: expire: must be 0..%u seconds\n", MCD_EXPIRE_MAX);
+		return -1;
+	}
+	if(mcd_mode != 0 && mcd_mode != 1) {
+		LM_ERR("memcached: mode: must be 0 (set) or 1 (add)\n");
+		return -1;
+	}
+	if(mcd_stringify != 0 && mcd_stringify != 1) {
+		LM_ERR("memcached: stringify: must be 0 or 1\n");
 		return -1;
 	}
 	mcd_config_defaults(&mcd_cfg);
 	mcd_cfg.servers = mcd_srv_str;
 	mcd_cfg.prefix = mcd_prefix;
-	mcd_cfg.expire = (uint32_t)mcd_expire;
-	mcd_cfg.mode = mcd_mode;
 	mcd_cfg.timeout_ms = mcd_timeout;
 	mcd_cfg.binary = mcd_binary;
 	mcd_cfg.retry_timeout_s = mcd_retry_timeout;
@@ -202,19 +208,17 @@ static int mod_init(void)
 	mcd_cfg.password = mcd_password;
 	mcd_cfg.slow_threshold_us = mcd_slow_threshold;
 	mcd_cfg.noreply = mcd_noreply;
-	mcd_cfg.stringify = mcd_stringify;
 	mcd_cfg.log = core_log;
-	if(!mcd_config_check(&mcd_cfg, err, sizeof(err))) {
-		LM_ERR("memcached: %s\n", err);
-		return -1;
-	}
-
 	list = pkg_malloc(sizeof(*list));
 	if(list == NULL) {
 		PKG_MEM_ERROR;
 		return -1;
 	}
-	mcd_servers_parse(mcd_srv_str, list, NULL, 0);
+	if(!mcd_config_check(&mcd_cfg, list, err, sizeof(err))) {
+		LM_ERR("memcached: %s\n", err);
+		pkg_free(list);
+		return -1;
+	}
 	n = list->count;
 	pkg_free(list);
 	mcd_stats_shm = shm_malloc(n * sizeof(mcd_server_stats));

@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mcd_config_defaults(&cfg);
 	cfg.servers = text;
 	cerr[0] = '\0';
-	FZ_CHECK(mcd_config_check(&cfg, cerr, sizeof(cerr)) == ok,
+	FZ_CHECK(mcd_config_check(&cfg, NULL, cerr, sizeof(cerr)) == ok,
 			"config check disagrees: '%s'", cerr);
 	if(!ok)
 		FZ_CHECK(strncmp(cerr, "servers: ", 9) == 0, "message '%s'", cerr);

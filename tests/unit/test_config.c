@@ -184,23 +184,21 @@ START_TEST(t_defaults)
 	memset(&c, 0x5a, sizeof(c));
 	mcd_config_defaults(&c);
 	ck_assert_str_eq(c.servers, "localhost:11211");
-	ck_assert_uint_eq(c.expire, 10800);
-	ck_assert_int_eq(c.mode, 0);
 	ck_assert_int_eq(c.timeout_ms, 5000);
 	ck_assert_int_eq(c.binary, 0);
 	ck_assert_int_eq(c.retry_timeout_s, 5);
 	ck_assert_int_eq(c.failover, 1);
 	ck_assert_int_eq(c.slow_threshold_us, 0);
 	ck_assert_int_eq(c.noreply, 0);
-	ck_assert_int_eq(c.stringify, 0);
+	ck_assert_int_eq(c.probe_interval_ms, 500);
 	ck_assert(c.prefix == NULL || c.prefix[0] == '\0');
 	ck_assert(c.username == NULL || c.username[0] == '\0');
 	ck_assert(c.log == NULL);
-	ck_assert_msg(mcd_config_check(&c, err, sizeof(err)), "defaults refused: %s", err);
+	ck_assert_msg(mcd_config_check(&c, NULL, err, sizeof(err)), "defaults refused: %s", err);
 }
 END_TEST
 
-enum { F_TIMEOUT, F_MODE, F_PREFIX, F_RETRY, F_SERVERS, F_SLOW };
+enum { F_TIMEOUT, F_PROBE, F_PREFIX, F_RETRY, F_SERVERS, F_SLOW };
 
 static const struct {
 	int field;
@@ -211,9 +209,9 @@ static const struct {
 } check_cases[] = {
 	{ F_TIMEOUT, -1, NULL, false, "timeout" },
 	{ F_TIMEOUT, 1, NULL, true, NULL },
-	{ F_MODE, 2, NULL, false, "mode" },
-	{ F_MODE, -1, NULL, false, "mode" },
-	{ F_MODE, 1, NULL, true, NULL },
+	{ F_PROBE, -1, NULL, false, "probe_interval" },
+	{ F_PROBE, 0, NULL, true, NULL },
+	{ F_PROBE, 100, NULL, true, NULL },
 	{ F_PREFIX, 0, "a b", false, "prefix" },
 	{ F_PREFIX, 0, "a\nb", false, "prefix" },
 	{ F_PREFIX, 0, "edge1:", true, NULL },
@@ -235,14 +233,14 @@ START_TEST(t_config_check)
 	mcd_config_defaults(&c);
 	switch (check_cases[_i].field) {
 	case F_TIMEOUT: c.timeout_ms = check_cases[_i].ival; break;
-	case F_MODE: c.mode = check_cases[_i].ival; break;
+	case F_PROBE: c.probe_interval_ms = check_cases[_i].ival; break;
 	case F_PREFIX: c.prefix = check_cases[_i].sval; break;
 	case F_RETRY: c.retry_timeout_s = check_cases[_i].ival; break;
 	case F_SERVERS: c.servers = check_cases[_i].sval; break;
 	case F_SLOW: c.slow_threshold_us = check_cases[_i].ival; break;
 	}
 	memset(err, 0, sizeof(err));
-	ok = mcd_config_check(&c, err, sizeof(err));
+	ok = mcd_config_check(&c, NULL, err, sizeof(err));
 	ck_assert_msg(ok == check_cases[_i].ok, "case %d (%s%s): check=%d, want %d (%s)",
 			_i, check_cases[_i].param ? check_cases[_i].param : "",
 			check_cases[_i].sval ? check_cases[_i].sval : "", ok,
@@ -264,10 +262,10 @@ START_TEST(t_config_long_prefix)
 	memset(pfx, 'p', sizeof(pfx));
 	pfx[MCD_KEY_MAX - 32] = '\0';
 	c.prefix = pfx;
-	ck_assert_msg(mcd_config_check(&c, err, sizeof(err)), "218-byte prefix: %s", err);
+	ck_assert_msg(mcd_config_check(&c, NULL, err, sizeof(err)), "218-byte prefix: %s", err);
 	pfx[MCD_KEY_MAX - 32] = 'p';
 	pfx[MCD_KEY_MAX] = '\0';
-	ck_assert(!mcd_config_check(&c, err, sizeof(err)));
+	ck_assert(!mcd_config_check(&c, NULL, err, sizeof(err)));
 	ck_assert(strstr(err, "prefix") != NULL);
 }
 END_TEST

@@ -71,7 +71,6 @@ mcd_client *t_client(const char *servers, int binary, const mcd_allocator *a,
 	cfg.binary = binary;
 	cfg.timeout_ms = 2000;
 	cfg.retry_timeout_s = 1;
-	cfg.expire = 0;
 	if (tweak)
 		tweak(&cfg, arg);
 	rc = mcd_client_new(&cfg, a, NULL, &c, err, sizeof(err));

@@ -62,7 +62,6 @@ static void racer(int binary, int start_fd)
 	cfg.servers = g_servers;
 	cfg.binary = binary;
 	cfg.timeout_ms = 5000;
-	cfg.expire = 0;
 	if (mcd_client_new(&cfg, NULL, NULL, &cl, err, sizeof(err)) != MCD_OK)
 		_exit(100);
 	if (read(start_fd, &go, 1) < 0)
