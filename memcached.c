@@ -37,6 +37,9 @@
 #include "mcd_func.h"
 #include "mcd_rpc.h"
 #include "mcd_key.h"
+#include "mcd_pvinfo.h"
+#include "mcd_event.h"
+#include "mcd_stats.h"
 
 MODULE_VERSION
 
@@ -77,6 +80,8 @@ static pv_export_t mod_pvs[] = {
 			pv_dec_mcd_value, pv_parse_mcd_name, 0, 0, 0},
 	{{"mctex", sizeof("mctex") - 1}, PVT_OTHER, pv_get_null,
 			pv_set_mcd_expire, pv_parse_mcd_name, 0, 0, 0},
+	{{"mcd", sizeof("mcd") - 1}, PVT_OTHER, pv_get_mcd_info, 0,
+			pv_parse_mcd_info_name, 0, 0, 0},
 	{{0, 0}, 0, 0, 0, 0, 0, 0, 0}
 };
 
@@ -95,6 +100,8 @@ static param_export_t params[] = {
 	{"password", PARAM_STRING, &mcd_password},
 	{"slow_threshold", PARAM_INT, &mcd_slow_threshold},
 	{"noreply", PARAM_INT, &mcd_noreply},
+	{"probe_interval", PARAM_INT, &mcd_probe_interval},
+	{"event_callback", PARAM_STR, &mcd_event_callback},
 	{0, 0, 0}
 };
 
@@ -197,6 +204,8 @@ static int mod_init(void)
 		LM_ERR("memcached: stringify: must be 0 or 1\n");
 		return -1;
 	}
+	if(mcd_event_init() < 0)
+		return -1;
 	mcd_config_defaults(&mcd_cfg);
 	mcd_cfg.servers = mcd_srv_str;
 	mcd_cfg.prefix = mcd_prefix;
@@ -208,6 +217,7 @@ static int mod_init(void)
 	mcd_cfg.password = mcd_password;
 	mcd_cfg.slow_threshold_us = mcd_slow_threshold;
 	mcd_cfg.noreply = mcd_noreply;
+	mcd_cfg.probe_interval_ms = mcd_probe_interval;
 	mcd_cfg.log = core_log;
 	list = pkg_malloc(sizeof(*list));
 	if(list == NULL) {
@@ -230,7 +240,7 @@ static int mod_init(void)
 
 	for(i = 0; i < MCD_VALUE_SLOTS; i++)
 		mcd_buf_init(&mcd_slots[i], &mcd_pkg_allocator);
-	if(mcd_rpc_register() < 0)
+	if(mcd_rpc_register() < 0 || mcd_stats_register() < 0)
 		return -1;
 	LM_INFO("memcached: %zu server(s), libmemcached %s\n", n,
 			memcached_lib_version());
@@ -257,8 +267,11 @@ mcd_client *mcd_client_get(void)
 
 static int child_init(int rank)
 {
-	/* the main and the TCP main process do not run scripts */
-	if(rank == PROC_INIT || rank == PROC_MAIN || rank == PROC_TCP_MAIN)
+	/* the prober is forked from the main process */
+	if(rank == PROC_MAIN)
+		return mcd_event_child_init(rank);
+	/* the first process and the TCP main process do not run scripts */
+	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
 	return mcd_client_get() ? 0 : -1;
 }
@@ -287,20 +300,58 @@ mcd_buf *mcd_value_slot(void)
 	return b;
 }
 
+int mcd_script_rc(mcd_rc rc)
+{
+	switch(rc) {
+		case MCD_OK:
+			return MCD_RET_OK;
+		case MCD_NOT_FOUND:
+		case MCD_EXISTS:
+		case MCD_NOT_STORED:
+			return MCD_RET_COND;
+		case MCD_E_ARG:
+			return MCD_RET_ARG;
+		default:
+			/* a value that is not a number counts as a server error, as
+			 * the shipped module has it */
+			return MCD_RET_SERVER;
+	}
+}
+
+/* The text $mcd(err) shows: the client's detail when it belongs to this
+ * outcome; a bad argument found before the client was called has none of
+ * its own (the client may still hold an older failure). */
+static const char *mcd_result_text(mcd_client *c, mcd_rc rc)
+{
+	const char *d = c ? mcd_client_errdetail(c) : "";
+
+	if(rc == MCD_E_ARG && c && mcd_client_last_rc(c) != MCD_E_ARG)
+		return mcd_strerror(rc);
+	if(rc == MCD_NOT_FOUND || rc == MCD_EXISTS || rc == MCD_NOT_STORED)
+		return mcd_strerror(rc);
+	return *d ? d : mcd_strerror(rc);
+}
+
 void mcd_log_result(const char *op, const str *key, mcd_rc rc)
 {
 	char shown[MCD_KEY_SHOW_MAX];
 	mcd_client *c = mcd_client_h;
+	const char *text;
 
-	if(rc == MCD_OK)
+	if(rc == MCD_OK) {
+		mcd_pvinfo_record(MCD_RET_OK, NULL);
 		return;
-	mcd_key_printable(key->s, (size_t)(key->len > 0 ? key->len : 0), shown,
+	}
+	text = mcd_result_text(c, rc);
+	mcd_pvinfo_record(mcd_script_rc(rc), text);
+	mcd_key_printable(key && key->s ? key->s : "",
+			(size_t)(key && key->s && key->len > 0 ? key->len : 0), shown,
 			sizeof(shown));
-	if(rc == MCD_NOT_FOUND || rc == MCD_E_DEAD)
-		LM_DBG("memcached: %s '%s': %s\n", op, shown,
-				c ? mcd_client_errdetail(c) : mcd_strerror(rc));
+	/* expected answers and fail-fast on a dead server are no news: the
+	 * server going dead was logged once when it happened */
+	if(rc == MCD_NOT_FOUND || rc == MCD_EXISTS || rc == MCD_NOT_STORED
+			|| rc == MCD_E_DEAD)
+		LM_DBG("memcached: %s '%s': %s\n", op, shown, text);
 	else
-		LM_ERR("memcached: %s '%s' failed: %s\n", op, shown,
-				(c && *mcd_client_errdetail(c)) ? mcd_client_errdetail(c)
-												: mcd_strerror(rc));
+		LM_ERR("memcached: %s '%s' failed: %s\n", op, shown, text);
 }

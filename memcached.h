@@ -45,9 +45,22 @@ mcd_client *mcd_client_get(void);
  */
 mcd_buf *mcd_value_slot(void);
 
+/* Script return codes (SPEC section 4). */
+#define MCD_RET_OK 1      /* done or found */
+#define MCD_RET_COND -1   /* missing, exists, not stored */
+#define MCD_RET_SERVER -2 /* server or connection error */
+#define MCD_RET_ARG -3    /* bad argument */
+
+/* The script code of an outcome: the one mapping functions, KEMI and
+ * $mcd(rc) share. */
+int mcd_script_rc(mcd_rc rc);
+
 /*
- * Logs a failed operation once, at the level its outcome deserves:
- * debug for NOT_FOUND and fail-fast on a dead server, error otherwise.
+ * Every script-facing operation calls this exactly once with its outcome
+ * (MCD_OK included): it sets $mcd(rc) and $mcd(err), and logs a failure
+ * once, at the level it deserves: debug for the expected answers
+ * (NOT_FOUND, EXISTS, NOT_STORED) and fail-fast on a dead server, error
+ * otherwise. Bad arguments found by the caller come here as MCD_E_ARG.
  */
 void mcd_log_result(const char *op, const str *key, mcd_rc rc);
 
