@@ -37,13 +37,12 @@
 #include "mcd_func.h"
 #include "mcd_rpc.h"
 #include "mcd_key.h"
+#include "mcd_slot.h"
 #include "mcd_pvinfo.h"
 #include "mcd_event.h"
 #include "mcd_stats.h"
 
 MODULE_VERSION
-
-#define MCD_VALUE_SLOTS 8
 
 char *mcd_srv_str = "localhost:11211";
 int mcd_expire = 10800;
@@ -64,8 +63,6 @@ static mcd_config mcd_cfg;
 static mcd_server_stats *mcd_stats_shm = NULL;
 static mcd_client *mcd_client_h = NULL;
 static int mcd_client_failed = 0;
-static mcd_buf mcd_slots[MCD_VALUE_SLOTS];
-static int mcd_slot_next = 0;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -186,7 +183,6 @@ static int mod_init(void)
 	char err[MCD_ERRBUF_SIZE];
 	mcd_server_list *list;
 	size_t n;
-	int i;
 
 	if(mcd_memory < 0 || mcd_memory > 2) {
 		LM_ERR("memcached: memory: must be 0 (system), 1 (pkg) or 2 (shm)\n");
@@ -238,8 +234,8 @@ static int mod_init(void)
 	}
 	memset(mcd_stats_shm, 0, n * sizeof(mcd_server_stats));
 
-	for(i = 0; i < MCD_VALUE_SLOTS; i++)
-		mcd_buf_init(&mcd_slots[i], &mcd_pkg_allocator);
+	if(mcd_slot_init() < 0)
+		return -1;
 	if(mcd_rpc_register() < 0 || mcd_stats_register() < 0)
 		return -1;
 	LM_INFO("memcached: %zu server(s), libmemcached %s\n", n,
@@ -278,12 +274,9 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
-	int i;
-
 	mcd_client_free(mcd_client_h);
 	mcd_client_h = NULL;
-	for(i = 0; i < MCD_VALUE_SLOTS; i++)
-		mcd_buf_free(&mcd_slots[i]);
+	mcd_slot_destroy();
 	if(mcd_stats_shm) {
 		shm_free(mcd_stats_shm);
 		mcd_stats_shm = NULL;
@@ -291,14 +284,6 @@ static void mod_destroy(void)
 }
 
 /* ---- shared helpers ---- */
-
-mcd_buf *mcd_value_slot(void)
-{
-	mcd_buf *b = &mcd_slots[mcd_slot_next];
-
-	mcd_slot_next = (mcd_slot_next + 1) % MCD_VALUE_SLOTS;
-	return b;
-}
 
 int mcd_script_rc(mcd_rc rc)
 {
