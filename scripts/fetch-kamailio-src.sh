@@ -39,7 +39,25 @@ if ! has_source; then
 fi
 mkdir -p "$BUILD_DIR"
 tmp=$(mktemp -d "$BUILD_DIR/src.XXXXXX")
-( cd "$tmp" && apt-get source -q "kamailio=$full" >/dev/null )
+# Some mirrors lack the upstream signature (*.asc) that the .dsc lists, and
+# apt-get source then gives up. Fall back to fetching each file with the hash
+# from apt's (signed) Sources index, without the missing signature.
+fetch_files() {
+	apt-get source --print-uris "kamailio=$full" 2>/dev/null | grep "^'" | tr -d "'" |
+		while read -r uri name _ hash; do
+			/usr/lib/apt/apt-helper download-file "$uri" "$name" "$hash" >/dev/null 2>&1 && continue
+			case $name in
+			*.asc) echo "no $name on the mirror: unpacking without it" >&2 ;;
+			*) echo "cannot fetch $uri" >&2; return 1 ;;
+			esac
+		done
+	dpkg-source --no-check -x ./*.dsc >/dev/null
+}
+if ! ( cd "$tmp" && apt-get source -q "kamailio=$full" >/dev/null ); then
+	echo "apt-get source failed; fetching the files one by one" >&2
+	find "$tmp" -mindepth 1 -delete
+	( cd "$tmp" && fetch_files )
+fi
 rm -rf "$dest"
 mv "$tmp/kamailio-$KAMAILIO_VER" "$dest"
 rm -rf "$tmp"
