@@ -21,6 +21,7 @@
  *                    Kamailio processes (they live in shared memory)
  *   memcached.check  contacts every server now: state and round trip
  */
+#include <string.h>
 #include <time.h>
 
 #include "core/dprint.h"
@@ -40,21 +41,29 @@ static mcd_client *mcd_rpc_client(rpc_t *rpc, void *ctx)
 }
 
 static const char *mcd_rpc_stats_doc[] = {
-		"Per server: address, state (up/dead), ops, hits, misses, errors; "
-		"and their totals over all processes.",
+		"Per server: address, state (up/dead), ops, hits, misses, errors, "
+		"timeouts, failfast; and their totals over all processes, with "
+		"servers_dead.",
 		0};
+
+/* counters of one server, or their sums */
+typedef struct mcd_rpc_counts {
+	unsigned long long ops, hits, misses, errors, timeouts, failfast;
+} mcd_rpc_counts;
 
 static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 {
 	const mcd_server_stats *st;
 	mcd_client *c;
 	void *th, *ah, *sh, *toth;
-	unsigned long long ops, hits, misses, errors;
-	unsigned long long tops = 0, thits = 0, tmisses = 0, terrors = 0;
+	mcd_rpc_counts s, tot;
+	unsigned long long dead = 0;
+	int is_dead;
 	size_t i, n;
 
 	if((c = mcd_rpc_client(rpc, ctx)) == NULL)
 		return;
+	memset(&tot, 0, sizeof(tot));
 	n = mcd_server_count(c);
 	if(rpc->add(ctx, "{", &th) < 0)
 		return;
@@ -62,28 +71,37 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 		return;
 	for(i = 0; i < n; i++) {
 		/* the client counts into shared memory, for all processes; each
-		 * counter is atomic, together they are a close snapshot */
+		 * counter is atomic, together they are a close snapshot; the totals
+		 * are summed here so that they always match the servers shown */
 		st = mcd_server_stats_get(c, i);
-		ops = __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
-		hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
-		misses = __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
-		errors = __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
-		tops += ops;
-		thits += hits;
-		tmisses += misses;
-		terrors += errors;
+		s.ops = __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
+		s.hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
+		s.misses = __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
+		s.errors = __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
+		s.timeouts = __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
+		s.failfast = __atomic_load_n(&st->failfast, __ATOMIC_RELAXED);
+		is_dead = mcd_server_is_dead(c, i);
+		tot.ops += s.ops;
+		tot.hits += s.hits;
+		tot.misses += s.misses;
+		tot.errors += s.errors;
+		tot.timeouts += s.timeouts;
+		tot.failfast += s.failfast;
+		dead += is_dead ? 1 : 0;
 		if(rpc->array_add(ah, "{", &sh) < 0)
 			return;
-		if(rpc->struct_add(sh, "ssJJJJ", "address", mcd_server_name(c, i),
-				   "state", mcd_server_is_dead(c, i) ? "dead" : "up", "ops",
-				   ops, "hits", hits, "misses", misses, "errors", errors)
+		if(rpc->struct_add(sh, "ssJJJJJJ", "address", mcd_server_name(c, i),
+				   "state", is_dead ? "dead" : "up", "ops", s.ops, "hits",
+				   s.hits, "misses", s.misses, "errors", s.errors, "timeouts",
+				   s.timeouts, "failfast", s.failfast)
 				< 0)
 			return;
 	}
 	if(rpc->struct_add(th, "{", "totals", &toth) < 0)
 		return;
-	rpc->struct_add(toth, "JJJJ", "ops", tops, "hits", thits, "misses", tmisses,
-			"errors", terrors);
+	rpc->struct_add(toth, "JJJJJJJ", "ops", tot.ops, "hits", tot.hits,
+			"misses", tot.misses, "errors", tot.errors, "timeouts",
+			tot.timeouts, "failfast", tot.failfast, "servers_dead", dead);
 }
 
 static const char *mcd_rpc_check_doc[] = {

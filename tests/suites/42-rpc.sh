@@ -1,7 +1,8 @@
 #!/bin/bash
 # RPC (SPEC section 5): memcached.stats counts exactly the operations sent,
 # summed over all Kamailio processes, through kamcmd (binrpc) and JSON-RPC;
-# memcached.check reports a stopped server as dead and a live one as up.
+# memcached.check reports a stopped server as dead and a live one as up;
+# timeouts, failfast per server and in the totals, servers_dead in the totals.
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -46,7 +47,7 @@ stats_line() {
 	kamcmd_to "$1" memcached.stats | awk '
 		$1 == "address:" { a = $2 }
 		$1 == "totals:" { a = "totals" }
-		$1 ~ /^(state|ops|hits|misses|errors):$/ { v[a] = v[a] " " $1 $2 }
+		$1 ~ /^(state|ops|hits|misses|errors|timeouts|failfast|servers_dead):$/ { v[a] = v[a] " " $1 $2 }
 		END { for (k in v) print k v[k] }' | sort
 }
 
@@ -56,7 +57,7 @@ start_kamailio R "$CFG" -A "MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\"" \
 SA="127.0.0.1:$MC_PORT_A"
 
 echo "-- memcached.stats counts the operations sent"
-t_eq "before any operation" "$SA state:up ops:0 hits:0 misses:0 errors:0" \
+t_eq "before any operation" "$SA state:up ops:0 hits:0 misses:0 errors:0 timeouts:0 failfast:0" \
 	"$(stats_line R | grep "^$SA")"
 op R add "X-Key: r1" "X-Val: v"        # ops 1
 op R add "X-Key: r1" "X-Val: v"        # ops 2 (exists: not an error)
@@ -68,9 +69,9 @@ op R touch "X-Key: r1" "X-Exp: 100"    # ops 7
 op R replace "X-Key: r1" "X-Val: w"    # ops 8
 op R addex "X-Key: r2" "X-Val: v" "X-Exp: bad"   # -3: nothing sent
 t_eq "bad argument was refused" -3 "$RC"
-t_eq "8 operations: per server" "$SA state:up ops:8 hits:1 misses:1 errors:0" \
+t_eq "8 operations: per server" "$SA state:up ops:8 hits:1 misses:1 errors:0 timeouts:0 failfast:0" \
 	"$(stats_line R | grep "^$SA")"
-t_eq "8 operations: totals" "totals ops:8 hits:1 misses:1 errors:0" \
+t_eq "8 operations: totals" "totals ops:8 hits:1 misses:1 errors:0 timeouts:0 failfast:0 servers_dead:0" \
 	"$(stats_line R | grep "^totals")"
 for _ in $(seq 1 12); do op R incr "X-Key: rc" "X-Delta: 1"; done
 t_eq "20 operations: ops" 20 "$(kstat R memcached.stats "$SA" ops)"
@@ -83,6 +84,8 @@ t_eq "json: state" up "$(jrpc R memcached.stats 'r["servers"][0]["state"]')"
 t_eq "json: ops is a number" 20 "$(jrpc R memcached.stats 'int(r["servers"][0]["ops"])')"
 t_eq "json: totals" "20 1 1 0" \
 	"$(jrpc R memcached.stats '"%d %d %d %d" % (r["totals"]["ops"], r["totals"]["hits"], r["totals"]["misses"], r["totals"]["errors"])')"
+t_eq "json: timeouts, failfast, servers_dead in the totals" "0 0 0" \
+	"$(jrpc R memcached.stats '"%d %d %d" % (r["totals"]["timeouts"], r["totals"]["failfast"], r["totals"]["servers_dead"])')"
 t_eq "json: check" "up True" \
 	"$(jrpc R memcached.check 'r["servers"][0]["state"] + " " + str(r["servers"][0]["rtt_us"] >= 0)')"
 
@@ -116,6 +119,7 @@ t_eq "check: live server still up" up "$(kstat D memcached.check "$SA" state)"
 for i in $(seq 1 16); do op D add "X-Key: d$i" "X-Val: v"; done
 t_eq "stats: stopped server is dead after it failed" dead "$(kstat D memcached.stats "$SB" state)"
 t_eq "stats: live server is up" up "$(kstat D memcached.stats "$SA" state)"
+t_eq "stats: one server dead in the totals" 1 "$(kstat D memcached.stats totals servers_dead)"
 errs=$(kstat D memcached.stats "$SB" errors)
 if [[ "$errs" =~ ^[0-9]+$ ]] && [ "$errs" -ge 1 ]; then t_pass "stats: errors counted ($errs)"; else
 	t_fail "stats: errors of the stopped server [$errs]"; fi
