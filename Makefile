@@ -20,7 +20,7 @@ MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
 endif
 
 CORE_SRCS = mcd_err.c mcd_alloc.c mcd_md5.c mcd_key.c mcd_value.c \
-            mcd_config.c mcd_client.c
+            mcd_config.c mcd_near.c mcd_client.c
 export CORE_SRCS
 
 .PHONY: all module install deps kamailio-src check unit bench doc deb run clean distclean

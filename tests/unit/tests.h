@@ -37,6 +37,7 @@ Suite *suite_client(void);
 Suite *suite_race(void);
 Suite *suite_cluster(void);
 Suite *suite_sasl(void);
+Suite *suite_near(void);
 
 /* Monotonic milliseconds, and a sleep that survives signals. */
 double t_now_ms(void);
