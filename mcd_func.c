@@ -46,54 +46,29 @@
 #include "memcached.h"
 #include "mcd_func.h"
 #include "mcd_key.h"
+#include "mcd_kint.h"
 #include "mcd_value.h"
-
-#define MCD_RET_OK 1
-#define MCD_RET_COND -1
-#define MCD_RET_SERVER -2
-#define MCD_RET_ARG -3
+#include "mcd_var.h"
 
 /* ---- shared implementation ---- */
 
-static int mcd_ret(mcd_rc rc)
-{
-	switch(rc) {
-		case MCD_OK:
-			return MCD_RET_OK;
-		case MCD_EXISTS:
-		case MCD_NOT_FOUND:
-		case MCD_NOT_STORED:
-			return MCD_RET_COND;
-		case MCD_E_ARG:
-			return MCD_RET_ARG;
-		default:
-			/* includes MCD_E_NOT_NUMBER: see the top of this file */
-			return MCD_RET_SERVER;
-	}
-}
-
-/* Logs the outcome once: expected conditions at debug level (a lost
- * mcd_add race is the normal case of a lock), failures as the PVs do. */
+/*
+ * Reports the outcome once (mcd_log_result sets $mcd(rc)/$mcd(err) and
+ * logs: a lost mcd_add race, the normal case of a lock, at debug level)
+ * and gives the script return code. Every front end ends here, bad
+ * arguments found before anything is sent included.
+ */
 static int mcd_finish(const char *op, const str *key, mcd_rc rc)
 {
-	char shown[MCD_KEY_SHOW_MAX];
+	static str none = STR_STATIC_INIT("");
 
-	if(rc == MCD_EXISTS || rc == MCD_NOT_STORED) {
-		mcd_key_printable(key->s, (size_t)key->len, shown, sizeof(shown));
-		LM_DBG("memcached: %s '%s': %s\n", op, shown, mcd_strerror(rc));
-	} else if(rc != MCD_OK) {
-		mcd_log_result(op, key, rc);
-	}
-	return mcd_ret(rc);
+	mcd_log_result(op, key ? key : &none, rc);
+	return mcd_script_rc(rc);
 }
 
-static int mcd_key_ok(const char *fn, const str *key)
+static int mcd_key_ok(const str *key)
 {
-	if(key == NULL || key->s == NULL || key->len <= 0) {
-		LM_ERR("memcached: %s: empty key\n", fn);
-		return 0;
-	}
-	return 1;
+	return key != NULL && key->s != NULL && key->len > 0;
 }
 
 static const char *mcd_store_fn(mcd_store_op op)
@@ -124,10 +99,10 @@ static int mcd_do_store(
 	mcd_client *c;
 	mcd_rc rc;
 
-	if(!mcd_key_ok(fn, key))
-		return MCD_RET_ARG;
+	if(!mcd_key_ok(key))
+		return mcd_finish(fn, key, MCD_E_ARG);
 	if((c = mcd_client_get()) == NULL)
-		return MCD_RET_SERVER;
+		return mcd_finish(fn, key, MCD_E_NOMEM);
 	rc = mcd_store(c, op, key->s, (size_t)key->len,
 			(val && val->s) ? val->s : "",
 			(val && val->s && val->len > 0) ? (size_t)val->len : 0,
@@ -139,10 +114,10 @@ static int mcd_do_delete(const str *key)
 {
 	mcd_client *c;
 
-	if(!mcd_key_ok("delete", key))
-		return MCD_RET_ARG;
+	if(!mcd_key_ok(key))
+		return mcd_finish("delete", key, MCD_E_ARG);
 	if((c = mcd_client_get()) == NULL)
-		return MCD_RET_SERVER;
+		return mcd_finish("delete", key, MCD_E_NOMEM);
 	return mcd_finish("delete", key, mcd_delete(c, key->s, (size_t)key->len));
 }
 
@@ -150,61 +125,52 @@ static int mcd_do_touch(const str *key, uint32_t expire)
 {
 	mcd_client *c;
 
-	if(!mcd_key_ok("touch", key))
-		return MCD_RET_ARG;
+	if(!mcd_key_ok(key))
+		return mcd_finish("touch", key, MCD_E_ARG);
 	if((c = mcd_client_get()) == NULL)
-		return MCD_RET_SERVER;
+		return mcd_finish("touch", key, MCD_E_NOMEM);
 	return mcd_finish(
 			"touch", key, mcd_touch(c, key->s, (size_t)key->len, expire));
 }
 
 /*
  * Atomic counter; a missing key is created (flags 0, default expiry) with
- * delta for incr and 0 for decr, as $mcinc/$mcdec do.
+ * delta for incr and 0 for decr, as $mcinc/$mcdec do. Not reported yet:
+ * the caller still has to hand the value over.
  */
-static int mcd_do_counter(
+static mcd_rc mcd_do_counter(
 		int incr, const str *key, uint64_t delta, uint64_t *value)
 {
-	const char *fn = incr ? "incr" : "decr";
 	mcd_client *c;
-	mcd_rc rc;
 
-	if(!mcd_key_ok(fn, key))
-		return MCD_RET_ARG;
+	if(!mcd_key_ok(key))
+		return MCD_E_ARG;
 	if((c = mcd_client_get()) == NULL)
-		return MCD_RET_SERVER;
-	rc = (incr ? mcd_incr : mcd_decr)(c, key->s, (size_t)key->len, delta,
+		return MCD_E_NOMEM;
+	return (incr ? mcd_incr : mcd_decr)(c, key->s, (size_t)key->len, delta,
 			incr ? delta : 0, (uint32_t)mcd_expire, value);
-	return mcd_finish(fn, key, rc);
 }
 
 /*
- * Reads a value into one of the module's value slots. 1 found (*out set),
- * -1 missing, -2 error, -3 bad key.
+ * Reads a value into one of the module's value slots and types it as $mct
+ * does (*out). Not reported yet: the caller still has to hand it over.
  */
-static int mcd_do_get(const str *key, str *out)
+static mcd_rc mcd_do_get(const str *key, pv_value_t *out)
 {
 	mcd_client *c;
 	mcd_buf *b;
 	uint32_t flags = 0;
-	int64_t iv;
 	mcd_rc rc;
 
-	if(!mcd_key_ok("get", key))
-		return MCD_RET_ARG;
+	if(!mcd_key_ok(key))
+		return MCD_E_ARG;
 	if((c = mcd_client_get()) == NULL)
-		return MCD_RET_SERVER;
+		return MCD_E_NOMEM;
 	b = mcd_value_slot();
 	rc = mcd_get(c, key->s, (size_t)key->len, b, &flags);
-	if(rc != MCD_OK)
-		return mcd_finish("get", key, rc);
-	out->s = b->data;
-	out->len = (int)b->len;
-	/* the server pads a shrunk counter with spaces: not part of it */
-	if(!(flags & MCD_FLAG_STR) && mcd_parse_stored_int(b->data, b->len, &iv))
-		while(out->len > 0 && out->s[out->len - 1] == ' ')
-			out->len--;
-	return MCD_RET_OK;
+	if(rc == MCD_OK)
+		mcd_pv_value(out, b->data, b->len, flags);
+	return rc;
 }
 
 /* ---- script functions: parameters ---- */
@@ -254,12 +220,18 @@ static void mcd_bad_num(const char *fn, int param_no, char kind, const str *s)
 
 	mcd_key_printable(s && s->s ? s->s : "",
 			s && s->s && s->len > 0 ? (size_t)s->len : 0, shown, sizeof(shown));
-	if(param_no > 0)
+	if(param_no > 0) {
+		/* a literal: Kamailio does not start, so say exactly why */
 		snprintf(pos, sizeof(pos), "parameter %d ", param_no);
-	LM_ERR("memcached: %s(): %s(%s) must be a non-negative integer%s, "
-		   "got '%s'\n",
-			fn, pos, mcd_param_name(kind),
-			kind == 'e' ? " of seconds, 0 = never" : "", shown);
+		LM_ERR("memcached: %s(): %s(%s) must be a non-negative integer%s, "
+			   "got '%s'\n",
+				fn, pos, mcd_param_name(kind),
+				kind == 'e' ? " of seconds, 0 = never" : "", shown);
+	} else {
+		LM_DBG("memcached: %s(): %s must be a non-negative integer, got "
+			   "'%s'\n",
+				fn, mcd_param_name(kind), shown);
+	}
 }
 
 /*
@@ -333,6 +305,7 @@ static int mcd_fixup_free(const char *kinds, void **param, int param_no)
 		return mcd_fixup_free(kinds, param, param_no);     \
 	}
 
+MCD_FIXUP(mcd_get, "ko")
 MCD_FIXUP(mcd_add, "kve")
 MCD_FIXUP(mcd_replace, "kve")
 MCD_FIXUP(mcd_append, "kv")
@@ -344,15 +317,23 @@ MCD_FIXUP(mcd_decr, "kdo")
 
 /* ---- script functions: run time ---- */
 
-/* Expands a key; -1 (logged) on failure. */
+/*
+ * The run-time helpers below return -1 on a bad argument and log the
+ * reason at debug level only: the caller reports the failure, once, as
+ * MCD_E_ARG through mcd_finish.
+ */
+
+/* Expands a key; -1 when it cannot be expanded or is empty. */
 static int mcd_get_key(sip_msg_t *msg, const char *fn, char *p, str *key)
 {
 	if(fixup_get_svalue(msg, (gparam_t *)p, key) < 0) {
-		LM_ERR("memcached: %s(): cannot expand the key\n", fn);
+		LM_DBG("memcached: %s(): cannot expand the key\n", fn);
+		key->s = NULL;
+		key->len = 0;
 		return -1;
 	}
 	if(key->len <= 0) {
-		LM_ERR("memcached: %s(): empty key\n", fn);
+		LM_DBG("memcached: %s(): empty key\n", fn);
 		return -1;
 	}
 	return 0;
@@ -373,7 +354,7 @@ static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 			&& e->text.len == 0 && e->spec != NULL) {
 		memset(&v, 0, sizeof(v));
 		if(pv_get_spec_value(msg, e->spec, &v) != 0) {
-			LM_ERR("memcached: %s(): cannot get the value\n", fn);
+			LM_DBG("memcached: %s(): cannot get the value\n", fn);
 			return -1;
 		}
 		if(v.flags & PV_VAL_NULL) {
@@ -389,7 +370,7 @@ static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 		return 0;
 	}
 	if(fixup_get_svalue(msg, (gparam_t *)p, val) < 0) {
-		LM_ERR("memcached: %s(): cannot expand the value\n", fn);
+		LM_DBG("memcached: %s(): cannot expand the value\n", fn);
 		return -1;
 	}
 	return 0;
@@ -402,7 +383,7 @@ static int mcd_get_num(
 	str s;
 
 	if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
-		LM_ERR("memcached: %s(): cannot expand the %s\n", fn,
+		LM_DBG("memcached: %s(): cannot expand the %s\n", fn,
 				mcd_param_name(kind));
 		return -1;
 	}
@@ -422,13 +403,11 @@ static int w_mcd_store(sip_msg_t *msg, const char *fn, mcd_store_op op,
 	int64_t expire = -1;
 
 	if(mcd_get_key(msg, fn, pkey, &key) < 0
-			|| mcd_get_val(msg, fn, pval, &val, num) < 0)
-		return MCD_RET_ARG;
-	if(pexp != NULL) {
-		if(mcd_get_num(msg, fn, 'e', pexp, &e) < 0)
-			return MCD_RET_ARG;
+			|| mcd_get_val(msg, fn, pval, &val, num) < 0
+			|| (pexp != NULL && mcd_get_num(msg, fn, 'e', pexp, &e) < 0))
+		return mcd_finish(mcd_store_fn(op), &key, MCD_E_ARG);
+	if(pexp != NULL)
 		expire = (int64_t)e;
-	}
 	return mcd_do_store(op, &key, &val, expire);
 }
 
@@ -467,7 +446,7 @@ static int w_mcd_delete(sip_msg_t *msg, char *k, char *unused)
 	str key;
 
 	if(mcd_get_key(msg, "mcd_delete", k, &key) < 0)
-		return MCD_RET_ARG;
+		return mcd_finish("delete", &key, MCD_E_ARG);
 	return mcd_do_delete(&key);
 }
 
@@ -478,49 +457,79 @@ static int w_mcd_touch(sip_msg_t *msg, char *k, char *e)
 
 	if(mcd_get_key(msg, "mcd_touch", k, &key) < 0
 			|| mcd_get_num(msg, "mcd_touch", 'e', e, &expire) < 0)
-		return MCD_RET_ARG;
+		return mcd_finish("touch", &key, MCD_E_ARG);
 	return mcd_do_touch(&key, (uint32_t)expire);
 }
 
-/* Writes a counter to a variable: an int when it fits, else its text. */
-static int mcd_set_out(
-		sip_msg_t *msg, const char *fn, pv_spec_t *sp, uint64_t value)
+/* Writes a value to the script's output variable; -1 (logged) on failure. */
+static int mcd_set_var(
+		sip_msg_t *msg, const char *fn, pv_spec_t *sp, pv_value_t *v)
 {
-	char num[MCD_I64_STR_MAX];
-	pv_value_t v;
-
-	memset(&v, 0, sizeof(v));
-	if(value <= (uint64_t)INT_MAX) {
-		v.ri = (int)value;
-		v.flags = PV_VAL_INT | PV_TYPE_INT;
-	} else {
-		/* counters are unsigned 64-bit; above 2^63 print them as such */
-		v.rs.len =
-				snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
-		v.rs.s = num;
-		v.flags = PV_VAL_STR;
-	}
-	if(pv_set_spec_value(msg, sp, EQ_T, &v) < 0) {
+	if(pv_set_spec_value(msg, sp, EQ_T, v) < 0) {
 		LM_ERR("memcached: %s(): cannot write the output variable\n", fn);
 		return -1;
 	}
 	return 0;
 }
 
+/*
+ * mcd_get(key, $var(out)): 1 found (out typed as for $mct), -1 missing,
+ * -2 server or connection error, -3 bad argument. Unless found, out is
+ * left as it was: the return code, not the variable, tells what happened.
+ */
+static int w_mcd_get(sip_msg_t *msg, char *k, char *o)
+{
+	str key;
+	pv_value_t v;
+	mcd_rc rc;
+
+	if(mcd_get_key(msg, "mcd_get", k, &key) < 0)
+		return mcd_finish("get", &key, MCD_E_ARG);
+	memset(&v, 0, sizeof(v));
+	rc = mcd_do_get(&key, &v);
+	if(rc == MCD_OK && mcd_set_var(msg, "mcd_get", (pv_spec_t *)o, &v) < 0)
+		rc = MCD_E_NOMEM; /* a variable fails to take a value for memory */
+	return mcd_finish("get", &key, rc);
+}
+
+/* A counter as a script value: an integer when the host's script integers
+ * hold it (64-bit from Kamailio 5.7), else its decimal text in num. */
+static void mcd_counter_value(
+		pv_value_t *v, uint64_t value, char num[MCD_I64_STR_MAX])
+{
+	memset(v, 0, sizeof(*v));
+	if(value <= (uint64_t)MCD_KINT_MAX) {
+		v->ri = (mcd_kint)value;
+		v->flags = PV_VAL_INT | PV_TYPE_INT;
+	} else {
+		/* counters are unsigned 64-bit; above 2^63 print them as such */
+		v->rs.len = snprintf(
+				num, MCD_I64_STR_MAX, "%llu", (unsigned long long)value);
+		v->rs.s = num;
+		v->flags = PV_VAL_STR;
+	}
+}
+
 static int w_mcd_counter(sip_msg_t *msg, int incr, char *k, char *d, char *o)
 {
 	const char *fn = incr ? "mcd_incr" : "mcd_decr";
+	const char *op = incr ? "incr" : "decr";
+	char num[MCD_I64_STR_MAX];
 	str key;
 	uint64_t delta, value = 0;
-	int ret;
+	pv_value_t v;
+	mcd_rc rc;
 
 	if(mcd_get_key(msg, fn, k, &key) < 0
 			|| mcd_get_num(msg, fn, 'd', d, &delta) < 0)
-		return MCD_RET_ARG;
-	ret = mcd_do_counter(incr, &key, delta, &value);
-	if(ret == MCD_RET_OK && mcd_set_out(msg, fn, (pv_spec_t *)o, value) < 0)
-		return MCD_RET_SERVER;
-	return ret;
+		return mcd_finish(op, &key, MCD_E_ARG);
+	rc = mcd_do_counter(incr, &key, delta, &value);
+	if(rc == MCD_OK) {
+		mcd_counter_value(&v, value, num);
+		if(mcd_set_var(msg, fn, (pv_spec_t *)o, &v) < 0)
+			rc = MCD_E_NOMEM;
+	}
+	return mcd_finish(op, &key, rc);
 }
 
 static int w_mcd_incr(sip_msg_t *msg, char *k, char *d, char *o)
@@ -535,6 +544,8 @@ static int w_mcd_decr(sip_msg_t *msg, char *k, char *d, char *o)
 
 /* clang-format off */
 cmd_export_t mcd_cmds[] = {
+	{"mcd_get", (cmd_function)w_mcd_get, 2,
+		fixup_mcd_get, fixup_free_mcd_get, ANY_ROUTE},
 	{"mcd_add", (cmd_function)w_mcd_add2, 2,
 		fixup_mcd_add, fixup_free_mcd_add, ANY_ROUTE},
 	{"mcd_add", (cmd_function)w_mcd_add, 3,
@@ -563,10 +574,11 @@ cmd_export_t mcd_cmds[] = {
 
 static sr_kemi_xval_t mcd_kemi_xval;
 
+/* A negative KEMI expiry: logged at debug, reported by the caller. */
 static int mcd_kemi_expire(const char *fn, int expire)
 {
 	if(expire < 0) {
-		LM_ERR("memcached: KSR.memcached.%s: expire must be a non-negative "
+		LM_DBG("memcached: KSR.memcached.%s: expire must be a non-negative "
 			   "integer, got %d\n",
 				fn, expire);
 		return -1;
@@ -577,15 +589,19 @@ static int mcd_kemi_expire(const char *fn, int expire)
 /* The value, a string; nil (Lua) / None (Python) when missing or on error. */
 static sr_kemi_xval_t *ki_mcd_get(sip_msg_t *msg, str *key)
 {
-	str v;
+	pv_value_t v;
+	mcd_rc rc;
 
 	memset(&mcd_kemi_xval, 0, sizeof(mcd_kemi_xval));
-	if(mcd_do_get(key, &v) != MCD_RET_OK) {
+	memset(&v, 0, sizeof(v));
+	rc = mcd_do_get(key, &v);
+	mcd_finish("get", key, rc);
+	if(rc != MCD_OK) {
 		sr_kemi_xval_null(&mcd_kemi_xval, SR_KEMI_XVAL_NULL_NONE);
 		return &mcd_kemi_xval;
 	}
 	mcd_kemi_xval.vtype = SR_KEMIP_STR;
-	mcd_kemi_xval.v.s = v;
+	mcd_kemi_xval.v.s = v.rs;
 	return &mcd_kemi_xval;
 }
 
@@ -597,23 +613,24 @@ static int ki_mcd_set(sip_msg_t *msg, str *key, str *val)
 
 static int ki_mcd_setex(sip_msg_t *msg, str *key, str *val, int expire)
 {
+	mcd_store_op op = mcd_mode == 1 ? MCD_ADD : MCD_SET;
+
 	if(mcd_kemi_expire("setex", expire) < 0)
-		return MCD_RET_ARG;
-	return mcd_do_store(
-			mcd_mode == 1 ? MCD_ADD : MCD_SET, key, val, (int64_t)expire);
+		return mcd_finish(mcd_store_fn(op), key, MCD_E_ARG);
+	return mcd_do_store(op, key, val, (int64_t)expire);
 }
 
 static int ki_mcd_add(sip_msg_t *msg, str *key, str *val, int expire)
 {
 	if(mcd_kemi_expire("add", expire) < 0)
-		return MCD_RET_ARG;
+		return mcd_finish("add", key, MCD_E_ARG);
 	return mcd_do_store(MCD_ADD, key, val, (int64_t)expire);
 }
 
 static int ki_mcd_replace(sip_msg_t *msg, str *key, str *val, int expire)
 {
 	if(mcd_kemi_expire("replace", expire) < 0)
-		return MCD_RET_ARG;
+		return mcd_finish("replace", key, MCD_E_ARG);
 	return mcd_do_store(MCD_REPLACE, key, val, (int64_t)expire);
 }
 
@@ -635,44 +652,40 @@ static int ki_mcd_delete(sip_msg_t *msg, str *key)
 static int ki_mcd_touch(sip_msg_t *msg, str *key, int expire)
 {
 	if(mcd_kemi_expire("touch", expire) < 0)
-		return MCD_RET_ARG;
+		return mcd_finish("touch", key, MCD_E_ARG);
 	return mcd_do_touch(key, (uint32_t)expire);
 }
 
 /*
- * The new value of the counter: an integer, or its decimal text when it is
- * above 2147483647 (KEMI integers are 32-bit). On failure the negative
- * return code of the script functions (-2, -3; -1 only if the key vanished
- * while it was being created), which a counter value never is.
+ * The new value of the counter: a number (64-bit where the host has
+ * SR_KEMIP_LONG, else up to 2147483647), beyond that its decimal text. On
+ * failure the negative return code of the script functions (-2, -3; -1
+ * only if the key vanished while it was being created), which a counter
+ * value never is.
  */
 static sr_kemi_xval_t *ki_mcd_counter(int incr, str *key, int delta)
 {
 	static char num[MCD_I64_STR_MAX];
+	const char *op = incr ? "incr" : "decr";
 	uint64_t value = 0;
-	int ret;
+	mcd_rc rc;
 
 	memset(&mcd_kemi_xval, 0, sizeof(mcd_kemi_xval));
-	mcd_kemi_xval.vtype = SR_KEMIP_INT;
 	if(delta < 0) {
-		LM_ERR("memcached: KSR.memcached.%s: delta must be a non-negative "
+		LM_DBG("memcached: KSR.memcached.%s: delta must be a non-negative "
 			   "integer, got %d\n",
-				incr ? "incr" : "decr", delta);
-		mcd_kemi_xval.v.n = MCD_RET_ARG;
+				op, delta);
+		rc = MCD_E_ARG;
+	} else {
+		rc = mcd_do_counter(incr, key, (uint64_t)delta, &value);
+	}
+	if(rc != MCD_OK) {
+		mcd_kemi_xval.vtype = SR_KEMIP_INT;
+		mcd_kemi_xval.v.n = mcd_finish(op, key, rc);
 		return &mcd_kemi_xval;
 	}
-	ret = mcd_do_counter(incr, key, (uint64_t)delta, &value);
-	if(ret != MCD_RET_OK) {
-		mcd_kemi_xval.v.n = ret;
-		return &mcd_kemi_xval;
-	}
-	if(value <= (uint64_t)INT_MAX) {
-		mcd_kemi_xval.v.n = (int)value;
-		return &mcd_kemi_xval;
-	}
-	mcd_kemi_xval.vtype = SR_KEMIP_STR;
-	mcd_kemi_xval.v.s.s = num;
-	mcd_kemi_xval.v.s.len =
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
+	mcd_finish(op, key, rc);
+	mcd_kint_kemi_u64(&mcd_kemi_xval, value, num, sizeof(num));
 	return &mcd_kemi_xval;
 }
 

@@ -17,11 +17,11 @@
  */
 /*
  * Pseudo-variables: expand the name, split "=>N", call the core, and turn
- * the outcome into a Kamailio value. Errors are logged here, once: the
+ * the outcome into a Kamailio value. Every access reports its outcome once
+ * through mcd_log_result (which sets $mcd(rc) and logs failures); the
  * setters then return 0, since a failing setter makes the core log two
  * more lines about the assignment, and the script goes on either way.
  */
-#include <limits.h>
 #include <string.h>
 
 #include "core/dprint.h"
@@ -31,6 +31,7 @@
 #include "memcached.h"
 #include "mcd_var.h"
 #include "mcd_key.h"
+#include "mcd_kint.h"
 #include "mcd_value.h"
 
 /* The name of a PV after expansion: key and the expiry of this write. */
@@ -68,37 +69,61 @@ int pv_parse_mcd_name(pv_spec_p sp, str *in)
 	return 0;
 }
 
-/* Expands the name; -1 (logged) when empty, unexpandable or bad "=>N". */
-static int pv_mcd_key(struct sip_msg *msg, pv_param_t *param, mcd_pv_key *k)
+/*
+ * Expands the name. MCD_E_ARG when it cannot be expanded, holds a bad
+ * "=>N" or leaves an empty key; k->key is then what there is of the name,
+ * for the log. Logs nothing: the caller reports the outcome.
+ */
+static mcd_rc pv_mcd_key(struct sip_msg *msg, pv_param_t *param, mcd_pv_key *k)
 {
 	str name;
 	const char *ks;
 	size_t klen;
 
+	k->key.s = NULL;
+	k->key.len = 0;
 	if(msg == NULL || param == NULL || param->pvn.u.dname == NULL)
-		return -1;
+		return MCD_E_ARG;
 	if(pv_printf_s(msg, (pv_elem_t *)param->pvn.u.dname, &name) != 0) {
-		LM_ERR("memcached: cannot expand the key (too long?)\n");
-		return -1;
+		LM_DBG("memcached: cannot expand the key (too long?)\n");
+		return MCD_E_ARG;
 	}
+	k->key = name;
 	if(!mcd_split_key_expire(name.s, (size_t)name.len, &ks, &klen,
 			   &k->has_expire, &k->expire)) {
-		char shown[MCD_KEY_SHOW_MAX];
-		mcd_key_printable(name.s, (size_t)name.len, shown, sizeof(shown));
-		LM_ERR("memcached: bad expiry in '%s': \"=>N\" needs N a "
-			   "non-negative integer\n",
-				shown);
-		return -1;
+		LM_DBG("memcached: \"=>N\" needs N a non-negative integer\n");
+		return MCD_E_ARG;
 	}
-	if(klen == 0) {
-		LM_ERR("memcached: empty key\n");
-		return -1;
-	}
+	if(klen == 0)
+		return MCD_E_ARG;
 	k->key.s = (char *)ks;
 	k->key.len = (int)klen;
 	if(!k->has_expire)
 		k->expire = (uint32_t)mcd_expire;
-	return 0;
+	return MCD_OK;
+}
+
+void mcd_pv_value(pv_value_t *res, char *data, size_t len, uint32_t flags)
+{
+	int64_t iv;
+	bool num;
+
+	res->rs.s = data;
+	res->rs.len = (int)len;
+	res->ri = 0;
+	res->flags = PV_VAL_STR;
+	num = !(flags & MCD_FLAG_STR) && mcd_parse_stored_int(data, len, &iv);
+	if(!num)
+		return;
+	/* the server pads a shrunk counter with spaces: not part of it,
+	 * whether it is read as an integer or (stringify=1) as a string */
+	while(res->rs.len > 0 && res->rs.s[res->rs.len - 1] == ' ')
+		res->rs.len--;
+	/* beyond the host's script integers: the exact decimal text */
+	if(!mcd_stringify && mcd_kint_fits(iv)) {
+		res->ri = (mcd_kint)iv;
+		res->flags = PV_VAL_STR | PV_VAL_INT | PV_TYPE_INT;
+	}
 }
 
 int pv_get_mcd_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
@@ -107,34 +132,24 @@ int pv_get_mcd_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 	mcd_pv_key k;
 	mcd_buf *b;
 	uint32_t flags = 0;
-	int64_t iv;
 	mcd_rc rc;
 
-	if(res == NULL || pv_mcd_key(msg, param, &k) < 0)
+	if(res == NULL)
 		return pv_get_null(msg, param, res);
-	if((c = mcd_client_get()) == NULL)
-		return pv_get_null(msg, param, res);
-	b = mcd_value_slot();
-	rc = mcd_get(c, k.key.s, (size_t)k.key.len, b, &flags);
-	if(rc != MCD_OK) {
+	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
 		mcd_log_result("get", &k.key, rc);
 		return pv_get_null(msg, param, res);
 	}
-	res->rs.s = b->data;
-	res->rs.len = (int)b->len;
-	if(!(flags & MCD_FLAG_STR) && !mcd_stringify
-			&& mcd_parse_stored_int(b->data, b->len, &iv) && iv >= INT_MIN
-			&& iv <= INT_MAX) {
-		/* the server pads a shrunk counter with spaces: not part of it */
-		while(res->rs.len > 0 && res->rs.s[res->rs.len - 1] == ' ')
-			res->rs.len--;
-		res->ri = (int)iv;
-		res->flags = PV_VAL_STR | PV_VAL_INT | PV_TYPE_INT;
-		return 0;
+	if((c = mcd_client_get()) == NULL) {
+		mcd_log_result("get", &k.key, MCD_E_NOMEM);
+		return pv_get_null(msg, param, res);
 	}
-	/* strings, stringify=1, and integers beyond Kamailio's 32-bit ints */
-	res->ri = 0;
-	res->flags = PV_VAL_STR;
+	b = mcd_value_slot();
+	rc = mcd_get(c, k.key.s, (size_t)k.key.len, b, &flags);
+	mcd_log_result("get", &k.key, rc);
+	if(rc != MCD_OK)
+		return pv_get_null(msg, param, res);
+	mcd_pv_value(res, b->data, b->len, flags);
 	return 0;
 }
 
@@ -142,24 +157,33 @@ int pv_set_mcd_value(
 		struct sip_msg *msg, pv_param_t *param, int op, pv_value_t *val)
 {
 	char num[MCD_I64_STR_MAX];
+	const char *fn;
 	mcd_client *c;
 	mcd_pv_key k;
 	const char *v;
 	size_t vlen;
 	uint32_t flags;
 	mcd_rc rc;
+	bool del;
 
-	if(pv_mcd_key(msg, param, &k) < 0)
-		return 0; /* logged */
-	if((c = mcd_client_get()) == NULL)
-		return 0; /* logged */
-	if(val == NULL || (val->flags & PV_VAL_NULL)) {
+	del = val == NULL || (val->flags & PV_VAL_NULL);
+	fn = del ? "delete" : (mcd_mode == 1 ? "add" : "set");
+	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
+		mcd_log_result(fn, &k.key, rc);
+		return 0;
+	}
+	if((c = mcd_client_get()) == NULL) {
+		mcd_log_result(fn, &k.key, MCD_E_NOMEM);
+		return 0;
+	}
+	if(del) {
 		rc = mcd_delete(c, k.key.s, (size_t)k.key.len);
-		mcd_log_result("delete", &k.key, rc);
+		mcd_log_result(fn, &k.key, rc);
 		return 0;
 	}
 	if(val->flags & PV_TYPE_INT || !(val->flags & PV_VAL_STR)) {
-		vlen = mcd_format_i64(val->ri, num);
+		/* ri is a long on hosts with 64-bit script integers */
+		vlen = mcd_format_i64((int64_t)val->ri, num);
 		v = num;
 		flags = 0;
 	} else {
@@ -169,25 +193,44 @@ int pv_set_mcd_value(
 	}
 	rc = mcd_store(c, mcd_mode == 1 ? MCD_ADD : MCD_SET, k.key.s,
 			(size_t)k.key.len, v, vlen, k.expire, flags);
-	mcd_log_result(mcd_mode == 1 ? "add" : "set", &k.key, rc);
+	if(rc == MCD_EXISTS || rc == MCD_NOT_STORED) {
+		/* an answer to a function (debug there), but a write of this PV
+		 * that did not happen: the script has no other way to learn it */
+		char shown[MCD_KEY_SHOW_MAX];
+		mcd_key_printable(k.key.s, (size_t)k.key.len, shown, sizeof(shown));
+		LM_ERR("memcached: %s '%s' failed: %s\n", fn, shown,
+				mcd_strerror(rc));
+	}
+	mcd_log_result(fn, &k.key, rc);
 	return 0;
 }
 
-/* An integer the script gave: an int, or text that is exactly one. */
-static int pv_mcd_int(const pv_value_t *val, int64_t *out)
+/*
+ * An integer the script gave: an int, or text that is exactly one. $null
+ * (an unset AVP), an empty string and other text are not: a counter step
+ * or an expiry of 0 taken from them would change or immortalise a key.
+ */
+static bool pv_mcd_int(const pv_value_t *val, int64_t *out)
 {
 	if(val == NULL || (val->flags & PV_VAL_NULL))
-		return 0; /* logged */
-	if(val->flags & PV_TYPE_INT || !(val->flags & PV_VAL_STR)) {
-		*out = val->ri;
-		return 0;
+		return false;
+	if(val->flags & PV_TYPE_INT) {
+		*out = (int64_t)val->ri;
+		return true;
 	}
-	return mcd_parse_i64(val->rs.s, (size_t)val->rs.len, out) ? 0 : -1;
+	if(val->flags & PV_VAL_STR)
+		return mcd_parse_i64(val->rs.s, (size_t)val->rs.len, out);
+	if(val->flags & PV_VAL_INT) {
+		*out = (int64_t)val->ri;
+		return true;
+	}
+	return false;
 }
 
 static int pv_mcd_counter(struct sip_msg *msg, pv_param_t *param,
 		pv_value_t *val, int sign, const char *pv)
 {
+	const char *fn = sign > 0 ? "incr" : "decr";
 	mcd_client *c;
 	mcd_pv_key k;
 	int64_t n = 0;
@@ -195,20 +238,26 @@ static int pv_mcd_counter(struct sip_msg *msg, pv_param_t *param,
 	mcd_rc rc;
 	bool up;
 
-	if(pv_mcd_int(val, &n) < 0) {
-		LM_ERR("memcached: %s: value is not an integer\n", pv);
-		return 0; /* logged */
+	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
+		mcd_log_result(fn, &k.key, rc);
+		return 0;
 	}
-	if(pv_mcd_key(msg, param, &k) < 0)
-		return 0; /* logged */
-	if((c = mcd_client_get()) == NULL)
-		return 0; /* logged */
+	if(!pv_mcd_int(val, &n)) {
+		LM_DBG("memcached: %s: the value is not an integer\n", pv);
+		mcd_log_result(fn, &k.key, MCD_E_ARG);
+		return 0;
+	}
 	/* a negative step goes the other way; the server stops at 0 */
 	up = (n >= 0) == (sign > 0);
+	fn = up ? "incr" : "decr";
+	if((c = mcd_client_get()) == NULL) {
+		mcd_log_result(fn, &k.key, MCD_E_NOMEM);
+		return 0;
+	}
 	delta = n >= 0 ? (uint64_t)n : (uint64_t)0 - (uint64_t)n;
 	rc = (up ? mcd_incr : mcd_decr)(c, k.key.s, (size_t)k.key.len, delta,
 			(up && sign > 0) ? delta : 0, k.expire, &value);
-	mcd_log_result(up ? "incr" : "decr", &k.key, rc);
+	mcd_log_result(fn, &k.key, rc);
 	return 0;
 }
 
@@ -230,19 +279,23 @@ int pv_set_mcd_expire(
 	mcd_client *c;
 	mcd_pv_key k;
 	int64_t n = 0;
-	uint32_t expire;
 	mcd_rc rc;
 
-	if(pv_mcd_int(val, &n) < 0 || n < 0 || n > MCD_EXPIRE_MAX) {
-		LM_ERR("memcached: $mctex: expiry must be a non-negative integer\n");
-		return 0; /* logged */
+	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
+		mcd_log_result("touch", &k.key, rc);
+		return 0;
 	}
-	expire = (uint32_t)n;
-	if(pv_mcd_key(msg, param, &k) < 0)
-		return 0; /* logged */
-	if((c = mcd_client_get()) == NULL)
-		return 0; /* logged */
-	rc = mcd_touch(c, k.key.s, (size_t)k.key.len, expire);
+	if(!pv_mcd_int(val, &n) || n < 0 || n > (int64_t)MCD_EXPIRE_MAX) {
+		LM_DBG("memcached: $mctex: the expiry is not a non-negative "
+			   "integer\n");
+		mcd_log_result("touch", &k.key, MCD_E_ARG);
+		return 0;
+	}
+	if((c = mcd_client_get()) == NULL) {
+		mcd_log_result("touch", &k.key, MCD_E_NOMEM);
+		return 0;
+	}
+	rc = mcd_touch(c, k.key.s, (size_t)k.key.len, (uint32_t)n);
 	mcd_log_result("touch", &k.key, rc);
 	return 0;
 }

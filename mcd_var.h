@@ -34,4 +34,12 @@ int pv_dec_mcd_value(
 int pv_set_mcd_expire(
 		struct sip_msg *msg, pv_param_t *param, int op, pv_value_t *val);
 
+/*
+ * A value read from memcached as the script sees it (res points into
+ * data): an integer (flags 0, decimal text, within the host's script
+ * integers, stringify=0) is an int with its text, the server's padding
+ * trimmed; anything else is a string.
+ */
+void mcd_pv_value(pv_value_t *res, char *data, size_t len, uint32_t flags);
+
 #endif
