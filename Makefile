@@ -8,6 +8,11 @@
 #   make bench      benchmark against the shipped module
 #   make doc        render README from doc/*.xml
 #   make deb        Debian package
+#   make trixie     make check inside a Debian 13 root (build/trixie);
+#                   make check runs it too on Debian 12 (suite 95-trixie)
+#   make trixie-shell  a shell in that root, the tree copied to /src
+#   make intree KAMAILIO_TREE=/path   put the module into a Kamailio tree
+#                   as src/modules/memcached (its make and CMake build it)
 #
 # KAMAILIO_SRC=/path/to/kamailio uses an existing source tree.
 
@@ -23,7 +28,8 @@ CORE_SRCS = mcd_err.c mcd_alloc.c mcd_md5.c mcd_key.c mcd_value.c \
             mcd_config.c mcd_near.c mcd_client.c
 export CORE_SRCS
 
-.PHONY: all module install deps kamailio-src check unit bench doc deb run clean distclean
+.PHONY: all module install deps kamailio-src check unit bench doc deb run clean distclean \
+        trixie trixie-shell trixie-clean intree
 
 all: module
 
@@ -70,5 +76,21 @@ clean:
 	rm -f *.o *.d memcached.so librpath.lst makecfg.lst
 	-$(MAKE) -C tests/unit clean
 
+trixie:
+	scripts/trixie.sh run make check
+
+trixie-shell:
+	scripts/trixie.sh shell
+
+trixie-clean:
+	scripts/trixie.sh clean
+
+intree:
+	@test -n "$(KAMAILIO_TREE)" || { echo "usage: make intree KAMAILIO_TREE=/path/to/kamailio" >&2; exit 2; }
+	scripts/intree.sh $(KAMAILIO_TREE)
+
+# build/ may hold the trixie root: unmount whatever is under it first, and
+# never cross into another file system while removing.
 distclean: clean
-	rm -rf $(BUILD_DIR)
+	scripts/umount-under.sh $(BUILD_DIR)
+	rm -rf --one-file-system $(BUILD_DIR)
