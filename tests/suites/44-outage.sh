@@ -158,8 +158,8 @@ m=$(log_mark K)
 load_start K
 sleep 0.3
 kill -STOP "$MC_PID_A"
-wait_stat K servers_dead 1 && t_pass "servers_dead 1 while frozen" ||
-	t_fail "servers_dead [$(st K servers_dead)] while frozen"
+if wait_stat K servers_dead 1; then t_pass "servers_dead 1 while frozen"; else
+	t_fail "servers_dead [$(st K servers_dead)] while frozen"; fi
 t_eq "server-down ran once, naming the server" 1 "$(events K "$m" down "$SA")"
 load_stop
 t_eq "no server-up while frozen" 0 "$(log_count K "$m" "MCD-EVENT up")"
@@ -216,8 +216,8 @@ m=$(log_mark K)
 load_start K
 sleep 0.3
 stop_pid "$MC_PID_A"
-wait_stat K servers_dead 1 && t_pass "servers_dead 1 while stopped" ||
-	t_fail "servers_dead [$(st K servers_dead)] while stopped"
+if wait_stat K servers_dead 1; then t_pass "servers_dead 1 while stopped"; else
+	t_fail "servers_dead [$(st K servers_dead)] while stopped"; fi
 t_eq "server-down once for the stop" 1 "$(events K "$m" down "$SA")"
 restart_memcached A || t_fail "memcached did not restart"
 mc_set A fz 1 0 after >/dev/null
