@@ -29,38 +29,12 @@
 #include <stdint.h>
 
 #include "mcd_alloc.h"
+#include "mcd_breaker.h"
 #include "mcd_config.h"
 #include "mcd_err.h"
 
 typedef struct mcd_client mcd_client;
 
-/*
- * Per-server counters and breaker state. The host may place an array of
- * these (one per server, in list order) in memory shared by several
- * processes; every field is read and written atomically, so processes
- * sharing the array share the circuit breaker and the counters.
- *
- * ops counts every operation routed to the server, those failed fast
- * while it was marked dead included (they count in errors and failfast
- * too). dead_until is a CLOCK_MONOTONIC time in ms (the clock of
- * mcd_config.now_ms; one clock for all processes of a host, and a step of
- * the wall clock cannot move it) until which the server is marked dead;
- * 0 = up. dead_gen counts the marks put on a live server; announced_gen and
- * announced_dead are written only by the prober (mcd_probe_tick), so each
- * transition is reported once for all the processes sharing the array.
- */
-typedef struct mcd_server_stats {
-	uint64_t ops;
-	uint64_t hits;
-	uint64_t misses;
-	uint64_t errors;
-	uint64_t timeouts;
-	uint64_t failfast;
-	int64_t dead_until;
-	uint64_t dead_gen;
-	uint64_t announced_gen;
-	int32_t announced_dead;
-} mcd_server_stats;
 
 /* Sums over every server, for module totals and host statistics. */
 typedef struct mcd_totals {
@@ -95,6 +69,12 @@ const char *mcd_client_errdetail(const mcd_client *c);
 
 /* Outcome of the last operation on this client (MCD_OK after success). */
 mcd_rc mcd_client_last_rc(const mcd_client *c);
+
+/* Allocations libmemcached made through the host allocator (calls), and
+ * of those the ones served by the system heap because the host allocator
+ * was exhausted (sys_fallbacks). Either pointer may be NULL. */
+void mcd_client_lib_allocs(
+		const mcd_client *c, uint64_t *calls, uint64_t *sys_fallbacks);
 
 /* Operations. expire: seconds (0 never, >2592000 absolute), as memcached. */
 mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,

@@ -71,6 +71,7 @@ mcd_client *t_client(const char *servers, int binary, const mcd_allocator *a,
 	cfg.binary = binary;
 	cfg.timeout_ms = 2000;
 	cfg.retry_timeout_s = 1;
+	cfg.probe_interval_ms = 0; /* no prober runs in these tests */
 	if (tweak)
 		tweak(&cfg, arg);
 	rc = mcd_client_new(&cfg, a, NULL, &c, err, sizeof(err));

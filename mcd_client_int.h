@@ -1,0 +1,91 @@
+/*
+ * Copyright (C) 2026 Seed 29351211 maintainers
+ *
+ * This file is part of Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Kamailio is free software; you can redistribute it and/or modify
+ * it under the terms of the GNU General Public License as published by
+ * the Free Software Foundation; either version 2 of the License, or
+ * (at your option) any later version.
+ *
+ * Kamailio is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+ * GNU General Public License for more details.
+ */
+/*
+ * The client handle's insides, shared by the files that implement it:
+ * mcd_client.c (life cycle, servers, prober), mcd_route.c (which server
+ * holds a key) and mcd_ops.c (the operations and their one pipeline).
+ * Not for the host.
+ */
+#ifndef MCD_CLIENT_INT_H
+#define MCD_CLIENT_INT_H
+
+#include <stdbool.h>
+
+#include <libmemcached/memcached.h>
+
+#include "mcd_client.h"
+#include "mcd_breaker.h"
+#include "mcd_key.h"
+#include "mcd_lmalloc.h"
+
+typedef struct mcd_server {
+	mcd_server_addr addr;
+	char name[MCD_HOST_MAX + 8];
+	bool logged_dead; /* this process logged it dead, owes a "back" */
+	bool connected;   /* the last operation on it got an answer */
+	bool auth_failed; /* the last connect was refused credentials */
+	char token[24];   /* a group key that hashes to this server, "" if none */
+} mcd_server;
+
+struct mcd_client {
+	memcached_st mc; /* embedded: created without an allocation of its own */
+	bool mc_created;
+	bool quiet_set;  /* noreply: plain set is sent quietly */
+	mcd_allocator alloc;
+	mcd_lm_ctx lm;   /* the library's view of alloc, with its counters */
+	mcd_config cfg;  /* its strings belong to the host and outlive us */
+	char prefix[MCD_KEY_MAX + 1];
+	size_t prefix_len;
+	size_t nservers;
+	mcd_server srv[MCD_MAX_SERVERS];
+	mcd_server_stats *stats;
+	mcd_server_stats own_stats[MCD_MAX_SERVERS];
+	mcd_breaker brk;
+	mcd_rc last_rc;
+	char err[MCD_ERRBUF_SIZE];
+};
+
+/* What an operation needs to know about its key and server. */
+typedef struct mcd_route {
+	char key[MCD_KEY_MAX + 1]; /* wire key */
+	size_t key_len;
+	char group[MCD_KEY_MAX + 24]; /* hashes to the chosen server; not sent */
+	size_t group_len;
+	size_t idx;   /* the chosen server */
+	size_t home;  /* the server the key hashes to */
+	int64_t seen; /* breaker mark seen when routing (0 = up) */
+} mcd_route;
+
+/* mcd_client.c */
+void mcd_logf(const mcd_client *c, mcd_log_level lvl, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+mcd_rc mcd_set_err(mcd_client *c, mcd_rc rc, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+mcd_rc mcd_set_lib_err(mcd_client *c, const memcached_st *mc, mcd_rc rc,
+		memcached_return_t lr);
+mcd_rc mcd_map_rc(memcached_return_t r);
+void mcd_server_dead(mcd_client *c, size_t idx, const char *why);
+void mcd_server_alive(mcd_client *c, size_t idx, int64_t seen);
+
+/* mcd_route.c */
+void mcd_route_tokens(mcd_client *c);
+/* Picks the server for r->key (failover applied). MCD_E_DEAD (error
+ * detail set, r->idx = r->home) when no server may be used. */
+mcd_rc mcd_route_key(mcd_client *c, mcd_route *r);
+
+#endif

@@ -1,0 +1,527 @@
+/*
+ * Copyright (C) 2026 Seed 29351211 maintainers
+ *
+ * This file is part of Kamailio, a free SIP server.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Kamailio is free software; you can redistribute it and/or modify
+ * it under the terms of the GNU General Public License as published by
+ * the Free Software Foundation; either version 2 of the License, or
+ * (at your option) any later version.
+ *
+ * Kamailio is distributed in the hope that it will be useful,
+ * but WITHOUT ANY WARRANTY; without even the implied warranty of
+ * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
+ * GNU General Public License for more details.
+ */
+/*
+ * The operations. Each is described once (its library call, whether it
+ * may be sent again after a broken connection, whether noreply may send it
+ * quietly, how the library's answer maps to mcd_rc) and all of them run
+ * through one pipeline, run_op(): build the wire key, route, book fail-fast
+ * refusals, set the reply mode, call, retry, map, and finish (statistics,
+ * breaker, error detail, slow log).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "mcd_client_int.h"
+#include "mcd_value.h"
+
+typedef enum op_kind {
+	OP_GET,
+	OP_SET,
+	OP_ADD,
+	OP_REPLACE,
+	OP_APPEND,
+	OP_PREPEND,
+	OP_DELETE,
+	OP_TOUCH,
+	OP_INCR,
+	OP_DECR
+} op_kind;
+
+/* One operation's arguments and results. */
+typedef struct op_req {
+	op_kind kind;
+	const char *val;
+	size_t val_len;
+	uint32_t expire;
+	uint32_t flags;
+	uint64_t delta;
+	uint64_t initial;
+	uint64_t value;   /* counters: the new value */
+	mcd_buf *out;     /* get: the value */
+	uint32_t out_flags;
+	bool nomem;       /* get: the value could not be copied out */
+} op_req;
+
+typedef memcached_return_t (*op_call_fn)(
+		mcd_client *c, const mcd_route *r, op_req *q);
+typedef mcd_rc (*op_outcome_fn)(
+		mcd_client *c, memcached_return_t lr, op_req *q, int attempts);
+
+typedef struct op_desc {
+	const char *name;
+	bool retry;      /* idempotent: may be sent again on a new connection */
+	bool quiet;      /* noreply may send it without waiting for the answer */
+	bool has_expire; /* validates q->expire */
+	op_call_fn call;
+	op_outcome_fn outcome;
+} op_desc;
+
+/* ---- library calls ---- */
+
+static memcached_return_t call_get(
+		mcd_client *c, const mcd_route *r, op_req *q)
+{
+	memcached_return_t lr = MEMCACHED_SUCCESS;
+	size_t vlen = 0;
+	uint32_t fl = 0;
+	char *v = memcached_get_by_key(&c->mc, r->group, r->group_len, r->key,
+			r->key_len, &vlen, &fl, &lr);
+
+	if(v == NULL && lr != MEMCACHED_SUCCESS)
+		return lr;
+	/* copied out by its length, freed at once by its allocator */
+	q->nomem = mcd_buf_set(q->out, v ? v : "", v ? vlen : 0) != 0;
+	q->out_flags = fl;
+	mcd_lm_free(&c->lm, v);
+	return MEMCACHED_SUCCESS;
+}
+
+static memcached_return_t call_store(
+		mcd_client *c, const mcd_route *r, op_req *q)
+{
+	memcached_st *mc = &c->mc;
+	time_t ex = (time_t)q->expire;
+
+	switch(q->kind) {
+		case OP_SET:
+			return memcached_set_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, q->val, q->val_len, ex, q->flags);
+		case OP_ADD:
+			return memcached_add_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, q->val, q->val_len, ex, q->flags);
+		case OP_REPLACE:
+			return memcached_replace_by_key(mc, r->group, r->group_len,
+					r->key, r->key_len, q->val, q->val_len, ex, q->flags);
+		case OP_APPEND:
+			return memcached_append_by_key(mc, r->group, r->group_len, r->key,
+					r->key_len, q->val, q->val_len, 0, 0);
+		case OP_PREPEND:
+			return memcached_prepend_by_key(mc, r->group, r->group_len,
+					r->key, r->key_len, q->val, q->val_len, 0, 0);
+		default:
+			return MEMCACHED_INVALID_ARGUMENTS;
+	}
+}
+
+static memcached_return_t call_delete(
+		mcd_client *c, const mcd_route *r, op_req *q)
+{
+	(void)q;
+	return memcached_delete_by_key(
+			&c->mc, r->group, r->group_len, r->key, r->key_len, 0);
+}
+
+static memcached_return_t call_touch(
+		mcd_client *c, const mcd_route *r, op_req *q)
+{
+	return memcached_touch_by_key(&c->mc, r->group, r->group_len, r->key,
+			r->key_len, (time_t)q->expire);
+}
+
+static memcached_return_t call_counter(
+		mcd_client *c, const mcd_route *r, op_req *q)
+{
+	memcached_st *mc = &c->mc;
+	bool incr = q->kind == OP_INCR;
+	memcached_return_t lr;
+	int i;
+
+	if(memcached_behavior_get(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL)) {
+		/* one command; the server answers NOT_STORED when another client
+		 * created the key between its lookup and its add: it exists now */
+		for(i = 0; i < 2; i++) {
+			lr = (incr ? memcached_increment_with_initial_by_key
+					   : memcached_decrement_with_initial_by_key)(mc,
+					r->group, r->group_len, r->key, r->key_len, q->delta,
+					q->initial, (time_t)q->expire, &q->value);
+			if(lr != MEMCACHED_NOTSTORED && lr != MEMCACHED_DATA_EXISTS)
+				break;
+		}
+		return lr;
+	}
+	/* text protocol: incr; a missing key is added; if another client
+	 * added it first, incr again */
+	lr = (incr ? memcached_increment_by_key : memcached_decrement_by_key)(
+			mc, r->group, r->group_len, r->key, r->key_len, q->delta,
+			&q->value);
+	if(lr != MEMCACHED_NOTFOUND)
+		return lr;
+	{
+		char num[MCD_I64_STR_MAX + 1];
+		int n = snprintf(
+				num, sizeof(num), "%llu", (unsigned long long)q->initial);
+		lr = memcached_add_by_key(mc, r->group, r->group_len, r->key,
+				r->key_len, num, (size_t)n, (time_t)q->expire, 0);
+	}
+	if(lr == MEMCACHED_SUCCESS || lr == MEMCACHED_STORED) {
+		q->value = q->initial;
+		return MEMCACHED_SUCCESS;
+	}
+	if(lr == MEMCACHED_NOTSTORED || lr == MEMCACHED_DATA_EXISTS)
+		lr = (incr ? memcached_increment_by_key : memcached_decrement_by_key)(
+				mc, r->group, r->group_len, r->key, r->key_len, q->delta,
+				&q->value);
+	return lr;
+}
+
+/* ---- outcomes ---- */
+
+static mcd_rc out_get(
+		mcd_client *c, memcached_return_t lr, op_req *q, int attempts)
+{
+	(void)attempts;
+	if(lr == MEMCACHED_SUCCESS)
+		return q->nomem ? mcd_set_err(c, MCD_E_NOMEM, "no memory for the value")
+						: MCD_OK;
+	return mcd_map_rc(lr);
+}
+
+static mcd_rc out_store(
+		mcd_client *c, memcached_return_t lr, op_req *q, int attempts)
+{
+	mcd_rc rc = mcd_map_rc(lr);
+
+	(void)attempts;
+	if(rc == MCD_NOT_STORED || rc == MCD_NOT_FOUND || rc == MCD_EXISTS) {
+		/* text and binary protocol differ here; report the meaning */
+		if(q->kind == OP_ADD)
+			return MCD_EXISTS;
+		return q->kind == OP_SET ? MCD_NOT_STORED : MCD_NOT_FOUND;
+	}
+	if(rc == MCD_E_SERVER) {
+		/* the text protocol says SERVER_ERROR object too large */
+		const char *m = memcached_last_error_message(&c->mc);
+		if(m && (strstr(m, "too large") || strstr(m, "TOO_LARGE")))
+			return MCD_E_TOO_BIG;
+	}
+	return rc;
+}
+
+static mcd_rc out_delete(
+		mcd_client *c, memcached_return_t lr, op_req *q, int attempts)
+{
+	mcd_rc rc = mcd_map_rc(lr);
+
+	(void)c;
+	(void)q;
+	/* sent again after the connection broke: the first send may have
+	 * deleted it, and the key is gone either way */
+	if(rc == MCD_NOT_FOUND && attempts > 1)
+		return MCD_OK;
+	return rc;
+}
+
+static mcd_rc out_plain(
+		mcd_client *c, memcached_return_t lr, op_req *q, int attempts)
+{
+	(void)c;
+	(void)q;
+	(void)attempts;
+	return mcd_map_rc(lr);
+}
+
+static mcd_rc out_counter(
+		mcd_client *c, memcached_return_t lr, op_req *q, int attempts)
+{
+	const memcached_st *mc = &c->mc;
+	const char *m;
+
+	(void)q;
+	(void)attempts;
+	if(lr == MEMCACHED_CLIENT_ERROR) {
+		/* text protocol: only this CLIENT_ERROR means a non-number */
+		m = memcached_last_error_message(mc);
+		if(m && strstr(m, "non-numeric"))
+			return mcd_set_err(c, MCD_E_NOT_NUMBER, "value is not a number");
+		return MCD_E_SERVER;
+	}
+	/* binary protocol: the library reports the DELTA_BADVAL status as an
+	 * unknown read failure without errno, after reading the reply whole;
+	 * a broken read has an errno or a connection error instead */
+	if(lr == MEMCACHED_UNKNOWN_READ_FAILURE
+			&& memcached_behavior_get(
+					(memcached_st *)mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL)
+			&& memcached_last_error_errno(mc) == 0)
+		return mcd_set_err(c, MCD_E_NOT_NUMBER, "value is not a number");
+	return mcd_map_rc(lr);
+}
+
+/* ---- the table ---- */
+
+static const op_desc ops[] = {
+	[OP_GET] = {"get", true, false, false, call_get, out_get},
+	[OP_SET] = {"set", true, true, true, call_store, out_store},
+	[OP_ADD] = {"add", false, false, true, call_store, out_store},
+	[OP_REPLACE] = {"replace", false, false, true, call_store, out_store},
+	[OP_APPEND] = {"append", false, false, false, call_store, out_store},
+	[OP_PREPEND] = {"prepend", false, false, false, call_store, out_store},
+	[OP_DELETE] = {"delete", true, false, false, call_delete, out_delete},
+	[OP_TOUCH] = {"touch", true, false, true, call_touch, out_plain},
+	[OP_INCR] = {"incr", false, false, true, call_counter, out_counter},
+	[OP_DECR] = {"decr", false, false, true, call_counter, out_counter},
+};
+
+/* ---- the pipeline ---- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static mcd_rc done(mcd_client *c, mcd_rc rc)
+{
+	c->last_rc = rc;
+	return rc;
+}
+
+static void bump(uint64_t *p)
+{
+	__atomic_fetch_add(p, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Whether to send the same command again at once: only idempotent ones,
+ * only once, and only when the connection had worked before, which is
+ * what a server restart looks like (the library reconnects).
+ */
+static bool retry_now(mcd_client *c, const mcd_route *r, memcached_return_t lr,
+		int attempt, bool idempotent)
+{
+	mcd_server *s = &c->srv[r->idx];
+
+	if(attempt > 0 || !idempotent || !s->connected
+			|| mcd_map_rc(lr) != MCD_E_CONN)
+		return false;
+	s->connected = false;
+	return true;
+}
+
+/*
+ * Books the outcome of one operation: statistics, breaker, error detail,
+ * slow log. A timeout marks the server dead at once (waiting again would
+ * cost another timeout); a connection failure does when the connection had
+ * not just been working, so a restarted server costs one failure.
+ */
+static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
+		const mcd_route *r, const char *key, size_t key_len,
+		memcached_return_t lr, mcd_rc rc, uint64_t t0)
+{
+	mcd_server_stats *st = &c->stats[r->idx];
+	mcd_server *s = &c->srv[r->idx];
+	uint64_t took;
+	mcd_rc lrc;
+
+	bump(&st->ops);
+	if(q->kind == OP_GET && (rc == MCD_OK || rc == MCD_NOT_FOUND))
+		bump(rc == MCD_OK ? &st->hits : &st->misses);
+	if(rc == MCD_E_AUTH) {
+		s->auth_failed = true;
+		mcd_set_err(c, MCD_E_AUTH, "%s: the server refused the credentials",
+				mcd_strerror(MCD_E_AUTH));
+	} else if(rc == MCD_E_CONN && s->auth_failed
+			  && lr == MEMCACHED_SERVER_TEMPORARILY_DISABLED) {
+		/* the library holds the server back for a moment after refused
+		 * credentials: still the credentials, not a dead server */
+		rc = mcd_set_err(c, MCD_E_AUTH,
+				"%s: the server refused the credentials",
+				mcd_strerror(MCD_E_AUTH));
+	}
+	if(rc < 0) {
+		bump(&st->errors);
+		if(rc == MCD_E_TIMEOUT)
+			bump(&st->timeouts);
+		if(c->err[0] == '\0')
+			mcd_set_lib_err(c, &c->mc, rc, lr);
+		lrc = mcd_map_rc(lr);
+		if(rc == MCD_E_TIMEOUT || (rc == MCD_E_CONN && !s->connected))
+			mcd_server_dead(c, r->idx, c->err);
+		else if(mcd_rc_is_server_fault(lrc) || lrc == MCD_E_AUTH
+				|| lrc == MCD_E_NOMEM)
+			/* no answer either way: the trial, if any, goes back */
+			mcd_breaker_release(&c->brk, r->idx, r->seen);
+		else
+			/* the server answered, with a refusal */
+			mcd_server_alive(c, r->idx, r->seen);
+		if(rc == MCD_E_TIMEOUT || rc == MCD_E_CONN)
+			s->connected = false;
+	} else {
+		s->connected = true;
+		s->auth_failed = false;
+		mcd_server_alive(c, r->idx, r->seen);
+	}
+	if(c->cfg.slow_threshold_us > 0) {
+		took = now_us() - t0;
+		if(took > (uint64_t)c->cfg.slow_threshold_us) {
+			char shown[MCD_KEY_SHOW_MAX];
+			mcd_key_printable(key, key_len, shown, sizeof(shown));
+			mcd_logf(c, MCD_LOG_WARN, "memcached: slow %s '%s': %llu us",
+					d->name, shown, (unsigned long long)took);
+		}
+	}
+	return done(c, rc);
+}
+
+static void set_reply(mcd_client *c, bool reply)
+{
+	/* only a flag inside the library: connections are kept */
+	memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY, reply ? 0 : 1);
+}
+
+static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
+{
+	const op_desc *d = &ops[q->kind];
+	memcached_return_t lr;
+	mcd_route r;
+	mcd_rc rc;
+	uint64_t t0;
+	bool quiet;
+	int attempts;
+
+	c->err[0] = '\0';
+	if(key == NULL || key_len == 0)
+		return done(c, mcd_set_err(c, MCD_E_ARG, "empty key"));
+	if(d->has_expire && q->expire > MCD_EXPIRE_MAX)
+		return done(c, mcd_set_err(c, MCD_E_ARG, "expire out of range"));
+	r.key_len = mcd_key_build(
+			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
+	if(r.key_len == 0)
+		return done(c, mcd_set_err(c, MCD_E_ARG, "key could not be built"));
+	if((rc = mcd_route_key(c, &r)) != MCD_OK) {
+		/* refused without sending: still an operation, and an error */
+		mcd_server_stats *st = &c->stats[r.idx];
+		bump(&st->ops);
+		bump(&st->errors);
+		bump(&st->failfast);
+		return done(c, rc);
+	}
+	/* only a plain set may go quietly: the answer of every other command
+	 * is its meaning, and the library discards the answers of quiet
+	 * stores only, so any other quiet command would shift the replies */
+	quiet = d->quiet && c->quiet_set;
+	if(quiet)
+		set_reply(c, false);
+	t0 = now_us();
+	for(attempts = 1;; attempts++) {
+		lr = d->call(c, &r, q);
+		if(!retry_now(c, &r, lr, attempts - 1, d->retry))
+			break;
+	}
+	if(quiet)
+		set_reply(c, true);
+	rc = d->outcome(c, lr, q, attempts);
+	return finish(c, d, q, &r, key, key_len, lr, rc, t0);
+}
+
+/* ---- public operations ---- */
+
+mcd_rc mcd_get(mcd_client *c, const char *key, size_t key_len, mcd_buf *out,
+		uint32_t *flags)
+{
+	op_req q = {.kind = OP_GET, .out = out};
+	mcd_rc rc = run_op(c, key, key_len, &q);
+
+	if(rc == MCD_OK && flags)
+		*flags = q.out_flags;
+	return rc;
+}
+
+mcd_rc mcd_store(mcd_client *c, mcd_store_op op, const char *key,
+		size_t key_len, const char *val, size_t val_len, uint32_t expire,
+		uint32_t flags)
+{
+	static const op_kind kinds[] = {
+			OP_SET, OP_ADD, OP_REPLACE, OP_APPEND, OP_PREPEND};
+	op_req q = {.val = val ? val : "",
+			.val_len = val_len,
+			.expire = expire,
+			.flags = flags};
+
+	if((unsigned)op > MCD_PREPEND || (val == NULL && val_len > 0))
+		return done(c, mcd_set_err(c, MCD_E_ARG, "bad store arguments"));
+	q.kind = kinds[op];
+	return run_op(c, key, key_len, &q);
+}
+
+mcd_rc mcd_delete(mcd_client *c, const char *key, size_t key_len)
+{
+	op_req q = {.kind = OP_DELETE};
+
+	return run_op(c, key, key_len, &q);
+}
+
+mcd_rc mcd_touch(
+		mcd_client *c, const char *key, size_t key_len, uint32_t expire)
+{
+	op_req q = {.kind = OP_TOUCH, .expire = expire};
+
+	return run_op(c, key, key_len, &q);
+}
+
+static mcd_rc counter(mcd_client *c, op_kind kind, const char *key,
+		size_t key_len, uint64_t delta, uint64_t initial, uint32_t expire,
+		uint64_t *value)
+{
+	op_req q = {.kind = kind,
+			.delta = delta,
+			.initial = initial,
+			.expire = expire};
+	mcd_rc rc = run_op(c, key, key_len, &q);
+
+	if(rc == MCD_OK && value)
+		*value = q.value;
+	return rc;
+}
+
+mcd_rc mcd_incr(mcd_client *c, const char *key, size_t key_len,
+		uint64_t delta, uint64_t initial, uint32_t expire, uint64_t *value)
+{
+	return counter(c, OP_INCR, key, key_len, delta, initial, expire, value);
+}
+
+mcd_rc mcd_decr(mcd_client *c, const char *key, size_t key_len,
+		uint64_t delta, uint64_t initial, uint32_t expire, uint64_t *value)
+{
+	return counter(c, OP_DECR, key, key_len, delta, initial, expire, value);
+}
+
+mcd_rc mcd_server_for_key(
+		mcd_client *c, const char *key, size_t key_len, size_t *idx)
+{
+	mcd_route r;
+	mcd_rc rc;
+
+	c->err[0] = '\0';
+	if(key == NULL || key_len == 0)
+		return mcd_set_err(c, MCD_E_ARG, "empty key");
+	r.key_len = mcd_key_build(
+			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
+	if(r.key_len == 0)
+		return mcd_set_err(c, MCD_E_ARG, "key could not be built");
+	rc = mcd_route_key(c, &r);
+	if(rc == MCD_OK) {
+		*idx = r.idx;
+		/* nothing was tried: a trial claimed by routing goes back */
+		mcd_breaker_release(&c->brk, r.idx, r.seen);
+	}
+	return rc;
+}
