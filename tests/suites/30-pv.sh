@@ -20,6 +20,16 @@ start_kamailio S "$CFG" -A "$SRV" -A MCD_STRINGIFY=1 || exit 1
 # errors NAME MARK: ERROR lines since MARK
 errors() { log_count "$1" "$2" 'ERROR'; }
 
+# Script integers are 64-bit from Kamailio 5.7 (long), 32-bit before.
+KVER=$("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ {print $3; exit}')
+if [ -z "$KVER" ]; then echo "  cannot read the version of $KAMAILIO"; exit 1; fi
+if [ "$(printf '5.7\n%s\n' "$KVER" | sort -V | head -1)" = 5.7 ]; then
+	INT64=1
+else
+	INT64=0
+fi
+t_log "Kamailio $KVER: 64-bit script integers: $INT64"
+
 echo "-- strings and integers"
 m=$(log_mark K)
 rq K "X-Op: set" "X-Key: s1" "X-Val: hello" "X-Get: s1"
@@ -149,6 +159,64 @@ mc_set A big0 0 0 5000000000 >/dev/null
 rq K "X-Op: inc" "X-Key: big0" "X-Val: 1" "X-Get: big0"
 t_eq "above 2^32 with flags 0: exact digits" "$(hex 5000000001)" "$(hv X-Hex)"
 t_eq "above 2^32 with flags 0 on server" "5000000001" "$(mc_get A big0)"
+mc_set A nbig 0 0 -5000000000 >/dev/null
+rq K "X-Get: nbig"
+t_eq "below -2^32 with flags 0: exact digits" "$(hex -5000000000)" "$(hv X-Hex)"
+mc_set A umax 0 0 18446744073709551615 >/dev/null
+rq K "X-Get: umax"
+t_eq "above 2^63: exact digits" "$(hex 18446744073709551615)" "$(hv X-Hex)"
+t_eq "above 2^63: a string on every host" "184467440737095516151" "$(hv X-Plus)"
+rq K "X-Get: big0"
+if [ "$INT64" = 1 ]; then
+	t_eq "64-bit host: 5000000001 reads as an integer" 5000000002 "$(hv X-Plus)"
+	rq K "X-Get: nbig"
+	t_eq "64-bit host: -5000000000 reads as an integer" -4999999999 "$(hv X-Plus)"
+	rq K "X-Op: set-int" "X-Key: wbig" "X-Val: -5000000000" "X-Get: wbig"
+	t_eq "64-bit host: \$mct = -5000000000 stored exactly" -5000000000 "$(mc_get A wbig)"
+	t_eq "64-bit host: written as an integer (flags 0)" 0 "$(mc_flags A wbig)"
+	t_eq "64-bit host: read back as an integer" -4999999999 "$(hv X-Plus)"
+	rq K "X-Op: inc" "X-Key: big0" "X-Val: 5000000000" "X-Get: big0"
+	t_eq "64-bit host: \$mcinc by 5000000000" 10000000001 "$(mc_get A big0)"
+	t_eq "64-bit host: counter reads as an integer" 10000000002 "$(hv X-Plus)"
+else
+	t_eq "32-bit script ints: 5000000001 reads as text" 50000000011 "$(hv X-Plus)"
+	rq K "X-Get: nbig"
+	t_eq "32-bit script ints: -5000000000 reads as text" -50000000001 "$(hv X-Plus)"
+	mc_set A i31 0 0 2147483646 >/dev/null
+	rq K "X-Get: i31"
+	t_eq "32-bit script ints: 2^31-2 still an integer" 2147483647 "$(hv X-Plus)"
+fi
+
+echo "-- \$null, empty or text assigned to \$mcinc, \$mcdec, \$mctex"
+# an unset AVP must not create a counter nor make a key immortal: each is
+# one error line, the outcome -3 in \$mcd(rc), and nothing sent
+mc_set A nz-cnt 0 0 10 >/dev/null
+mc_set A nz-ttl 1 300 keep >/dev/null
+for o in inc-null dec-null inc-avp inc-empty dec-empty dec-str; do
+	m=$(log_mark K)
+	before=$(mc_cmds A)
+	rq K "X-Op: $o" "X-Key: nz-miss-$o" "X-Val: abc"
+	t_eq "$o: nothing sent" "$before" "$(mc_cmds A)"
+	t_eq "$o on a missing key: not created" "" "$(mc_get A "nz-miss-$o")"
+	t_eq "$o: \$mcd(rc) -3" -3 "$(hv X-Rc)"
+	t_eq "$o: one error line" 1 "$(errors K "$m")"
+	rq K "X-Op: $o" "X-Key: nz-cnt" "X-Val: abc"
+	t_eq "$o on a counter: unchanged" 10 "$(mc_get A nz-cnt)"
+done
+for o in tex-null tex-avp tex-empty tex-str; do
+	m=$(log_mark K)
+	before=$(mc_cmds A)
+	rq K "X-Op: $o" "X-Key: nz-ttl" "X-Val: abc"
+	t_eq "$o: nothing sent" "$before" "$(mc_cmds A)"
+	t_eq "$o: \$mcd(rc) -3" -3 "$(hv X-Rc)"
+	t_eq "$o: one error line" 1 "$(errors K "$m")"
+	t_range "$o: expiry unchanged (not made immortal)" 280 300 "$(mc_ttl A nz-ttl)"
+done
+rq K "X-Op: tex" "X-Key: nz-ttl" "X-Val: 200"
+t_eq "\$mctex = 200 after them: 1" 1 "$(hv X-Rc)"
+t_range "\$mctex = 200 after them: ttl" 190 200 "$(mc_ttl A nz-ttl)"
+rq K "X-Op: inc" "X-Key: nz-cnt" "X-Val: 0"
+t_eq "\$mcinc = 0 (an integer) is no error: 1" 1 "$(hv X-Rc)"
 
 echo "-- counter errors"
 m=$(log_mark K)
@@ -204,6 +272,14 @@ t_eq "stringify=1: integer reads as a string" "51" "$(hv X-Plus)"
 t_eq "stringify=1: string form" "$(hex 5)" "$(hv X-Hex)"
 rq K "X-Get: scnt"
 t_eq "stringify=0: same counter reads as an integer" "6" "$(hv X-Plus)"
+# the server pads a counter that lost a digit ("100" -> "99 ")
+rq K "X-Op: set-int" "X-Key: s100" "X-Val: 100"
+rq K "X-Op: dec" "X-Key: s100" "X-Val: 1"
+t_eq "counter 100 - 1 padded on the server" "99 " "$(mc_get A s100)"
+rq S "X-Get: s100"
+t_eq "stringify=1: 100 - 1 reads \"99\", no padding" "$(hex 99)" "$(hv X-Hex)"
+t_eq "stringify=1: its length" 2 "$(hv X-Len)"
+t_eq "stringify=1: still a string" 991 "$(hv X-Plus)"
 
 for n in K E S; do
 	if ! kam_alive "$n"; then t_fail "Kamailio $n died"; fi
