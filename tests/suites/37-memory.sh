@@ -4,6 +4,8 @@
 # 2 (shm) each run a few hundred operations and shut down cleanly (the
 # shipped module crashes at shutdown with memory=1); with memory=1 the
 # worker's pkg memory does not grow between batches of 1000 operations.
+# Read buffers (SPEC section 2): after a request that read nine 900 KB
+# values, the worker holds at most 1 MB more pkg memory than before.
 # shellcheck source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/it.sh
@@ -107,4 +109,41 @@ for mem in 0 1 2; do
 	t_eq "memory=$mem: no error lines" 0 "$n"
 	[ "$n" = 0 ] || grep ERROR "${!logv}" | head -5 | sed 's/^/    /'
 done
+
+echo "-- read buffers: nine 900 KB values in one request"
+# 32 MB of pkg: the request itself may hold the values while it runs
+start_kamailio B "$TOP/tests/cfg/it-pv.cfg" -M 32 -A "$SRV" || exit 1
+SIZE=921600
+big=$(head -c 700000 /dev/urandom | base64 -w0 | head -c "$SIZE")
+for i in 1 2 3 4 5 6 7 8 9; do
+	r=$(mc_set A "rb$i" 1 0 "$big" | head -1)
+	[ "$r" = STORED ] || t_fail "storing rb$i: [$r]"
+done
+unset big
+# every worker has served requests and read small values: its baseline
+declare -A before
+for _ in 1 2 3 4 5 6; do rq B "X-Op: get-many" "X-Key: none" "X-Val: 3" >/dev/null; done
+for pid in $(kamcmd_to B pkg.stats 2>/dev/null | awk '$1=="pid:" {print $2}'); do
+	before[$pid]=$(pkg_used B "$pid")
+done
+for round in 1 2; do
+	rq B "X-Op: get-many" "X-Key: rb" "X-Val: 9"
+	t_eq "round $round: nine values read whole" $((9 * SIZE)) "$(hv X-Sum)"
+	pid=$(hv X-Pid)
+	after=$(pkg_used B "$pid")
+	if [ -z "$pid" ] || [ -z "${before[$pid]:-}" ] || [ -z "$after" ]; then
+		t_fail "round $round: no pkg.stats for worker [$pid]"
+		continue
+	fi
+	grow=$((after - ${before[$pid]}))
+	t_log "worker $pid pkg used: ${before[$pid]} -> $after (+$grow)"
+	if [ "$grow" -le 1048576 ]; then
+		t_pass "round $round: worker keeps at most 1 MB of read buffers (+$grow bytes)"
+	else
+		t_fail "round $round: worker keeps $grow bytes more pkg memory after the request"
+	fi
+done
+rq B "X-Get: rb1"
+t_eq "a 900 KB value still reads whole afterwards" "$SIZE" "$(hv X-Len)"
+t_eq "read buffers: no error lines" 0 "$(grep -c ERROR "$KAM_LOG_B")"
 t_done
