@@ -293,6 +293,11 @@ mcd_rc mcd_client_last_rc(const mcd_client *c)
 	return c ? c->last_rc : MCD_OK;
 }
 
+void mcd_client_set_near(mcd_client *c, mcd_near *n)
+{
+	c->near = n;
+}
+
 void mcd_client_lib_allocs(
 		const mcd_client *c, uint64_t *calls, uint64_t *sys_fallbacks)
 {

@@ -70,6 +70,14 @@ const char *mcd_client_errdetail(const mcd_client *c);
 /* Outcome of the last operation on this client (MCD_OK after success). */
 mcd_rc mcd_client_last_rc(const mcd_client *c);
 
+/*
+ * Puts the near cache (mcd_near.h) in front of this client's reads of the
+ * keys it lists: gets are answered from it while fresh, every local write
+ * updates or drops its entry. n (NULL = none) must outlive the client.
+ */
+struct mcd_near;
+void mcd_client_set_near(mcd_client *c, struct mcd_near *n);
+
 /* Allocations libmemcached made through the host allocator (calls), and
  * of those the ones served by the system heap because the host allocator
  * was exhausted (sys_fallbacks). Either pointer may be NULL. */

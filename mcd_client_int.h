@@ -32,6 +32,7 @@
 #include "mcd_breaker.h"
 #include "mcd_key.h"
 #include "mcd_lmalloc.h"
+#include "mcd_near.h"
 
 typedef struct mcd_server {
 	mcd_server_addr addr;
@@ -56,6 +57,7 @@ struct mcd_client {
 	mcd_server_stats *stats;
 	mcd_server_stats own_stats[MCD_MAX_SERVERS];
 	mcd_breaker brk;
+	mcd_near *near; /* shared read cache; NULL = off; not ours to free */
 	mcd_rc last_rc;
 	char err[MCD_ERRBUF_SIZE];
 };

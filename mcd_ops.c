@@ -387,6 +387,35 @@ static void set_reply(mcd_client *c, bool reply)
 	memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY, reply ? 0 : 1);
 }
 
+/*
+ * Keeps the near cache in step with what this operation did: a read fills
+ * it, a plain set that the server confirmed puts the value, every other
+ * change (and any write whose outcome is unknown) drops the entry.
+ */
+static void near_update(mcd_client *c, const op_req *q, const char *key,
+		size_t key_len, mcd_rc rc, bool quiet, int64_t sent, uint64_t ticket)
+{
+	switch(q->kind) {
+		case OP_GET:
+			if(rc == MCD_OK)
+				mcd_near_put(c->near, key, key_len, q->out->data, q->out->len,
+						q->out_flags, sent, ticket);
+			else if(rc == MCD_NOT_FOUND)
+				mcd_near_put(c->near, key, key_len, NULL, 0, 0, sent, ticket);
+			return;
+		case OP_SET:
+			if(rc == MCD_OK && !quiet) {
+				mcd_near_set(c->near, key, key_len, q->val, q->val_len,
+						q->flags, sent, ticket);
+				return;
+			}
+			break;
+		default:
+			break;
+	}
+	mcd_near_drop(c->near, key, key_len);
+}
+
 static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 {
 	const op_desc *d = &ops[q->kind];
@@ -396,6 +425,9 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	uint64_t t0;
 	bool quiet;
 	int attempts;
+	uint32_t near_ttl = 0;
+	uint64_t near_ticket = 0;
+	int64_t near_sent = 0;
 
 	c->err[0] = '\0';
 	if(key == NULL || key_len == 0)
@@ -406,6 +438,22 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
 	if(r.key_len == 0)
 		return done(c, mcd_set_err(c, MCD_E_ARG, "key could not be built"));
+	if(c->near && (near_ttl = mcd_near_ttl_ms(c->near, key, key_len)) > 0) {
+		if(q->kind == OP_GET) {
+			switch(mcd_near_get(c->near, key, key_len, q->out, &q->out_flags)) {
+				case MCD_NEAR_VALUE:
+					return done(c, MCD_OK);
+				case MCD_NEAR_ABSENT:
+					return done(c, MCD_NOT_FOUND);
+				default:
+					break;
+			}
+		}
+		/* taken before sending, so an older answer cannot be cached
+		 * over a newer local write */
+		near_ticket = mcd_near_ticket(c->near, key, key_len);
+		near_sent = mcd_near_now(c->near);
+	}
 	if((rc = mcd_route_key(c, &r)) != MCD_OK) {
 		/* refused without sending: still an operation, and an error */
 		mcd_server_stats *st = &c->stats[r.idx];
@@ -429,7 +477,10 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	if(quiet)
 		set_reply(c, true);
 	rc = d->outcome(c, lr, q, attempts);
-	return finish(c, d, q, &r, key, key_len, lr, rc, t0);
+	rc = finish(c, d, q, &r, key, key_len, lr, rc, t0);
+	if(near_ttl > 0)
+		near_update(c, q, key, key_len, rc, quiet, near_sent, near_ticket);
+	return rc;
 }
 
 /* ---- public operations ---- */
