@@ -15,15 +15,25 @@ done
 
 CFG="$TOP/tests/cfg/func-basic.cfg"
 
-# op NAME OP [HEADER...]: runs X-Op; sets RC, OUT, PLUS from the reply.
-RC="" OUT="" PLUS=""
+# op NAME OP [HEADER...]: runs X-Op; sets RC, OUT, PLUS, MCD from the reply.
+RC="" OUT="" PLUS="" MCD=""
 op() {
 	local name=$1 o=$2 r; shift 2
 	r=$(sip_req "$name" OPTIONS "X-Op: $o" "$@")
 	RC=$(reply_hdr "$r" X-Rc)
 	OUT=$(reply_hdr "$r" X-Out)
 	PLUS=$(reply_hdr "$r" X-Plus)
+	MCD=$(reply_hdr "$r" X-Mcd)
 }
+
+# Script integers are 64-bit from Kamailio 5.7 (long), 32-bit before.
+KVER=$("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ {print $3; exit}')
+if [ -z "$KVER" ]; then echo "  cannot read the version of $KAMAILIO"; exit 1; fi
+if [ "$(printf '5.7\n%s\n' "$KVER" | sort -V | head -1)" = 5.7 ]; then
+	INT64=1
+else
+	INT64=0
+fi
 
 start_memcached A || exit 1
 start_kamailio K "$CFG" -A "MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\"" || exit 1
@@ -151,18 +161,78 @@ mc_cmd A "set c3 0 0 10" "4294967296" >/dev/null
 op K incr "X-Key: c3" "X-Delta: 1"
 t_eq "incr above 2^32: 1" 1 "$RC"
 t_eq "incr above 2^32: exact value" 4294967297 "$OUT"
-t_eq "incr above 2^31: output is a string" 42949672971 "$PLUS"
+if [ "$INT64" = 1 ]; then
+	t_eq "incr above 2^32, 64-bit host: output is an integer" 4294967298 "$PLUS"
+else
+	t_eq "incr above 2^31, 32-bit script ints: output is a string" 42949672971 "$PLUS"
+fi
+mc_cmd A "set c4 0 0 20" "18446744073709551614" >/dev/null
+op K incr "X-Key: c4" "X-Delta: 1"
+t_eq "incr above 2^63: exact value" 18446744073709551615 "$OUT"
+t_eq "incr above 2^63: output is a string" 184467440737095516151 "$PLUS"
 op K incr "X-Key: c1" "X-Delta: -1"
 t_eq "incr, delta '-1': -3" -3 "$RC"
 op K decr "X-Key: c1" "X-Delta: abc"
 t_eq "decr, delta 'abc': -3" -3 "$RC"
 t_eq "incr/decr, bad delta: output untouched" none "$OUT"
+t_eq "decr, bad delta: \$mcd(rc) -3" -3 "$MCD"
+m=$(log_mark K)
+op K replaceex "X-Key: a1" "X-Val: bad" "X-Exp: 1x"
+t_eq "bad run-time expire: \$mcd(rc) -3" -3 "$MCD"
+t_eq "bad run-time expire: one error line" 1 "$(log_count K "$m" ERROR)"
 op K incr "X-Key: a2" "X-Delta: 1"
 t_eq "incr on a non-numeric value: -2" -2 "$RC"
 t_eq "incr non-numeric: value unchanged" v2 "$(mc_get A a2)"
 
+echo "-- mcd_get"
+mc_set A g-str 1 0 hello >/dev/null
+op K get "X-Key: g-str"
+t_eq "get string: 1" 1 "$RC"
+t_eq "get string: value" hello "$OUT"
+t_eq "get string: a string" hello1 "$PLUS"
+t_eq "get string: \$mcd(rc) 1" 1 "$MCD"
+mc_set A g-int 0 0 41 >/dev/null
+op K get "X-Key: g-int"
+t_eq "get integer: 1" 1 "$RC"
+t_eq "get integer: an integer" 42 "$PLUS"
+mc_set A g-digits 1 0 41 >/dev/null
+op K get "X-Key: g-digits"
+t_eq "get digits stored as a string: a string" 411 "$PLUS"
+op K getavp "X-Key: g-int"
+t_eq "get into an AVP: 1" 1 "$RC"
+t_eq "get into an AVP: an integer" 42 "$PLUS"
+m=$(log_mark K)
+op K get "X-Key: g-missing"
+t_eq "get missing: -1" -1 "$RC"
+t_eq "get missing: output untouched" none "$OUT"
+t_eq "get missing: \$mcd(rc) -1" -1 "$MCD"
+t_eq "get missing: no error line" 0 "$(log_count K "$m" ERROR)"
+m=$(log_mark K)
+op K getempty
+t_eq "get, empty key: -3" -3 "$RC"
+t_eq "get, empty key: output untouched" none "$OUT"
+t_eq "get, empty key: \$mcd(rc) -3" -3 "$MCD"
+t_eq "get, empty key: one error line" 1 "$(log_count K "$m" ERROR)"
+mc_set A g-pad 0 0 100 >/dev/null
+op K decr "X-Key: g-pad" "X-Delta: 1"
+op K get "X-Key: g-pad"
+t_eq "get of a shrunk counter: no padding" 99 "$OUT"
+t_eq "get of a shrunk counter: an integer" 100 "$PLUS"
+mc_set A g-big 0 0 5000000000 >/dev/null
+op K get "X-Key: g-big"
+t_eq "get above 2^32: exact digits" 5000000000 "$OUT"
+if [ "$INT64" = 1 ]; then
+	t_eq "get above 2^32, 64-bit host: an integer" 5000000001 "$PLUS"
+else
+	t_eq "get above 2^32, 32-bit script ints: text" 50000000001 "$PLUS"
+fi
+
 echo "-- server stopped: -2"
 stop_pid "$MC_PID_A"
+op K get "X-Key: g-str"
+t_eq "get with the server stopped: -2" -2 "$RC"
+t_eq "get with the server stopped: output untouched" none "$OUT"
+t_eq "get with the server stopped: \$mcd(rc) -2" -2 "$MCD"
 for o in add replace append prepend; do
 	op K "$o" "X-Key: down-$o" "X-Val: x"
 	t_eq "$o with the server stopped: -2" -2 "$RC"
