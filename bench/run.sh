@@ -13,8 +13,10 @@
 # work dir), BENCH_CHILDREN (Kamailio children, default 4), BENCH_PIN=0 (do
 # not pin: by default, with 2 or more CPUs, the load generators run on CPU 0
 # and Kamailio + memcached on CPU 1, so the generator never steals the
-# measured side's CPU), BENCH_PARTS (subset of "scenarios faults micro"),
-# BENCH_SCENARIOS (subset of the scenario names, for a closer look).
+# measured side's CPU), BENCH_PARTS (subset of "det scenarios faults micro"),
+# BENCH_SCENARIOS (subset of the scenario names, for a closer look),
+# BENCH_DET_N (SIP requests per system-call count, default 200), BENCH_CG_N
+# (requests per instruction count under callgrind, default 2000).
 set -u
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -25,8 +27,8 @@ MODDIR=$(dirname "$SHIPPED")
 SMOKE=${BENCH_SMOKE:-0}
 CHILDREN=${BENCH_CHILDREN:-4}
 TIMEOUT_MS=1000 # memcached timeout modparam, same for both modules
-SCENARIOS=${BENCH_SCENARIOS:-ceiling htable mct_read mct_write mcinc mctex mix}
-PARTS=" ${BENCH_PARTS:-scenarios faults micro} "
+SCENARIOS=${BENCH_SCENARIOS:-ceiling htable sht_read mct_read mct_write mcinc mctex mix near_hot}
+PARTS=" ${BENCH_PARTS:-det scenarios faults micro} "
 GEN=() SUT=() PIN_NOTE="not pinned"
 if [ "${BENCH_PIN:-1}" = 1 ] && [ "$(nproc)" -ge 2 ]; then
 	GEN=(taskset -c 0) SUT=(taskset -c 1)
@@ -37,12 +39,14 @@ MODULES="ours shipped"
 if [ "$SMOKE" = 1 ]; then
 	RATE=${BENCH_RATE:-5000} DUR=${BENCH_DUR:-1} ROUNDS=${BENCH_ROUNDS:-1}
 	LIGHT_DUR=0.2 FREEZE=0.2 DOWN=0.2 AFTER=0.5 WARM=0.2 MICRO_SECS=0.05 MICRO_ROUNDS=2
-	PROBE_WAIT=0.3 SETTLE=0.1 WARMUP=0.2
+	PROBE_WAIT=0.3 SETTLE=0.1 WARMUP=0.2 CG_N=${BENCH_CG_N:-200}
 else
 	RATE=${BENCH_RATE:-20000} DUR=${BENCH_DUR:-6} ROUNDS=${BENCH_ROUNDS:-2}
 	LIGHT_DUR=2 FREEZE=3 DOWN=1 AFTER=8 WARM=2 MICRO_SECS=0.2 MICRO_ROUNDS=10
-	PROBE_WAIT=1 SETTLE=0.2 WARMUP=2
+	PROBE_WAIT=1 SETTLE=0.2 WARMUP=2 CG_N=${BENCH_CG_N:-2000}
 fi
+DET_N=${BENCH_DET_N:-200} # SIP requests per strace / server-stats count
+CG_RATE=800               # requests/s to a Kamailio under callgrind
 LIGHT_RATE=1000  # latency probe alone (light load)
 LOAD_PROBE=200   # latency probe next to the sipp load
 FAULT_RATE=500   # probe rate during faults
@@ -211,22 +215,30 @@ mc_cmds() { # port
 }
 
 seed_keys() { # port: keys the scenarios read, increment and touch
-	mc_cmd "$1" 'set bench:r 1 0 32\r\nregistered:sip:alice@example.com\r\nset bench:c 0 0 1\r\n0\r\nset bench:t 1 0 5\r\ntouch\r\nset bench:f 1 0 1\r\nv\r\n' 4 >/dev/null
+	mc_cmd "$1" 'set bench:r 1 0 32\r\nregistered:sip:alice@example.com\r\nset hot:r 1 0 32\r\nregistered:sip:alice@example.com\r\nset bench:c 0 0 1\r\n0\r\nset bench:t 1 0 5\r\ntouch\r\nset bench:f 1 0 1\r\nv\r\n' 5 >/dev/null
 }
 
 # --------------------------------------------------------------- kamailio
-# start_kamailio name module servers [live_key]; sets KPID, KPORT, KCTL
+# start_kamailio name module servers [live_key]; sets KPID, KPORT, KCTL.
+# Optional, read once and reset: K_CHILDREN (children), K_EXTRA (modparam
+# lines for the memcached module), K_WRAP (array: a command Kamailio runs
+# under, e.g. valgrind).
+K_CHILDREN="" K_EXTRA="" K_WRAP=()
 start_kamailio() {
 	local name=$1 module=$2 servers=$3 live=${4:-bench:live}
-	local d=$WORK/kam-$name i out answered
+	local d=$WORK/kam-$name i out answered children=${K_CHILDREN:-$CHILDREN}
+	local extra=$K_EXTRA wrap=("${K_WRAP[@]}")
+	K_CHILDREN="" K_EXTRA="" K_WRAP=()
 	mkdir -p "$d"
 	KPORT=$(free_port)
 	KCTL=$d/ctl
-	sed -e "s|@CHILDREN@|$CHILDREN|; s|@SIP_PORT@|$KPORT|; s|@MODULE@|$module|" \
+	KDIR=$d
+	sed -e "s|@CHILDREN@|$children|; s|@SIP_PORT@|$KPORT|; s|@MODULE@|$module|" \
 		-e "s|@CTL_SOCK@|$KCTL|; s|@SERVERS@|$servers|; s|@TIMEOUT_MS@|$TIMEOUT_MS|" \
-		-e "s|@EXTRA_PARAMS@||; s|@LIVE_KEY@|$live|g" \
-		"$BENCH_DIR/kamailio.cfg.in" >"$d/kamailio.cfg"
-	"${SUT[@]}" setsid kamailio -DD -E -f "$d/kamailio.cfg" -L "$MODDIR" -P "$d/kamailio.pid" \
+		-e "s|@LIVE_KEY@|$live|g" "$BENCH_DIR/kamailio.cfg.in" |
+		EXTRA=$extra awk '$0 == "@EXTRA_PARAMS@" { if (ENVIRON["EXTRA"] != "") print ENVIRON["EXTRA"]; next } { print }' \
+		>"$d/kamailio.cfg"
+	"${SUT[@]}" setsid "${wrap[@]}" kamailio -DD -E -f "$d/kamailio.cfg" -L "$MODDIR" -P "$d/kamailio.pid" \
 		-w "$d" -Y "$d" -m 64 -M 8 >"$d/kamailio.log" 2>&1 &
 	KPID=$!
 	KAM_PIDS+=("$KPID")
@@ -258,7 +270,10 @@ build_tools() {
 		die "cannot build sip_probe"
 	local srcs=() f
 	CORE_OK=1
-	for f in mcd_err.c mcd_alloc.c mcd_md5.c mcd_key.c mcd_value.c mcd_config.c mcd_client.c; do
+	# The core's files: CORE_SRCS (the Makefile exports it), else the Makefile's list.
+	local core=${CORE_SRCS:-$(sed -n '/^CORE_SRCS *=/,/[^\\]$/p' "$ROOT/Makefile" |
+		sed 's/^CORE_SRCS *=//; s/\\$//' | tr '\n' ' ')}
+	for f in $core; do
 		[ -f "$ROOT/$f" ] || CORE_OK=0
 		srcs+=("$ROOT/$f")
 	done
@@ -365,8 +380,139 @@ run_one() { # round module scenario kpid kport kctl
 	log "$(tail -n 1 "$RUNS" | tr '\t' ' ')"
 }
 
+# ---------------------------------------------------------- deterministic
+# Figures that do not depend on the load of the machine, per scenario, with
+# Kamailio at children=1 (one SIP worker) on each module in turn:
+# - memcached commands per SIP request (server stats deltas),
+# - system calls per SIP request in the worker (strace -c -p), split into
+#   the calls that do the work and the waits (a receive that found nothing
+#   yet, EAGAIN, and the poll after it: how often that happens depends on
+#   timing, so they are counted apart),
+# - instructions of the module's own pseudo-variable function per call
+#   (callgrind --toggle-collect: inclusive count of the getter or setter
+#   alone; the whole request's count swings with the pkg allocator's state).
+DET_SYS=$OUT/syscalls.tsv
+DET_IR=$OUT/instructions.tsv
+HAS_NEAR=0 HAS_PROBE=0
+grep -aqx near_cache <(strings "$OURS") && HAS_NEAR=1
+grep -aqx probe_interval <(strings "$OURS") && HAS_PROBE=1
+
+worker_pid() { # ctl socket: the single SIP worker (UDP receiver)
+	timeout 5 kamcmd -s "unix:$1" core.psx 2>/dev/null |
+		awk '$1 == "PID:" { p = $2 } /DSC: udp receiver/ { print p; exit }'
+}
+
+send_n() { # kport scenario n rate: n requests at rate/s; prints the summary
+	timeout 120 "${GEN[@]}" "$WORK/sip_probe" -t "127.0.0.1:$1" -s "$2" -r "$4" \
+		-d "$(awk -v n="$3" -v r="$4" 'BEGIN { printf "%.3f", n / r }')" -w 3 -o /dev/null 2>/dev/null
+}
+
+# strace -c summary -> "work waits name:n,name:n" (counts, not per request)
+strace_counts() { # file
+	awk '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+			calls = $4; err = NF == 6 ? $5 : 0; name = $NF
+			if (name ~ /^(poll|ppoll|select|pselect6|epoll_wait|epoll_pwait)$/) { w += calls; next }
+			w += err; k += calls - err
+			if (calls - err > 0) l = l sprintf("%s%s:%d", l == "" ? "" : ",", name, calls - err)
+		}
+		END { printf "%d %d %s\n", k, w, l == "" ? "-" : l }' "$1"
+}
+
+det_module() { # module so scenario...: commands and system calls per request
+	local mod=$1 so=$2 scen wpid req0 req1 cmd0 cmd1 sp i d counts extra=""
+	shift 2
+	[ "$mod" = ours ] && [ "$HAS_NEAR" = 1 ] && extra="#!define MCD_NEAR"
+	K_CHILDREN=1 K_EXTRA=$extra start_kamailio "det-$mod" "$so" "127.0.0.1:$MC_PORT"
+	wpid=$(worker_pid "$KCTL")
+	[ -n "$wpid" ] || { log "no SIP worker found for $mod"; stop_kamailio "$KPID"; return; }
+	for scen in "$@"; do
+		d=$WORK/det-$mod-$scen
+		mkdir -p "$d"
+		# warm: connection open, near cache filled
+		[ "$scen" = near_hot ] && send_n "$KPORT" near_warm 5 100 >/dev/null
+		send_n "$KPORT" "$scen" 5 100 >/dev/null
+		req0=$(kam_requests "$KCTL")
+		cmd0=$(mc_cmds "$MC_PORT")
+		strace -c -p "$wpid" -o "$d/strace.txt" 2>"$d/strace.err" &
+		sp=$!
+		for ((i = 0; i < 100; i++)); do
+			grep -q attached "$d/strace.err" 2>/dev/null && break
+			sleep 0.05
+		done
+		send_n "$KPORT" "$scen" "$DET_N" 1000 >/dev/null
+		sleep 0.2
+		kill -INT "$sp" 2>/dev/null
+		wait "$sp" 2>/dev/null
+		req1=$(kam_requests "$KCTL")
+		cmd1=$(mc_cmds "$MC_PORT")
+		counts=$(strace_counts "$d/strace.txt")
+		printf '%s\t%s\t%d\t%d\t%s\n' "$mod" "$scen" $((req1 - req0)) $((cmd1 - cmd0)) \
+			"$(tr ' ' '\t' <<<"$counts")" >>"$DET_SYS"
+		log "det $mod $scen: requests $((req1 - req0)), commands $((cmd1 - cmd0)), syscalls work waits list = $counts"
+	done
+	stop_kamailio "$KPID"
+}
+
+# Instructions of one function per call, under callgrind.
+det_ir() { # module so scenario function warm_scenario
+	local mod=$1 so=$2 scen=$3 fn=$4 warm=$5 d req0 req1 tot extra=""
+	d=$WORK/cg-$mod-$scen
+	mkdir -p "$d"
+	[ "$mod" = ours ] && [ "$HAS_NEAR" = 1 ] && extra="#!define MCD_NEAR"
+	K_WRAP=(valgrind --tool=callgrind "--toggle-collect=$fn" "--callgrind-out-file=$d/cg.%p")
+	K_CHILDREN=1 K_EXTRA=$extra start_kamailio "cg-$mod-$scen" "$so" "127.0.0.1:$MC_PORT"
+	# The warm-up opens the connection (or fills the near cache) through
+	# another function, so the count holds the steady state only.
+	send_n "$KPORT" "$warm" 20 100 >/dev/null
+	req0=$(kam_requests "$KCTL")
+	send_n "$KPORT" "$scen" "$CG_N" "$CG_RATE" >/dev/null
+	sleep 0.5
+	req1=$(kam_requests "$KCTL")
+	stop_kamailio "$KPID"
+	tot=$(awk '$1 == "totals:" { s += $2 } END { print s + 0 }' "$d"/cg.* 2>/dev/null)
+	printf '%s\t%s\t%s\t%d\t%d\n' "$mod" "$scen" "$fn" $((req1 - req0)) "$tot" >>"$DET_IR"
+	log "callgrind $mod $scen $fn: $tot instructions over $((req1 - req0)) calls"
+}
+
+run_deterministic() {
+	local s near=""
+	printf 'module\tscenario\trequests\tcommands\tsyscalls\twaits\tlist\n' >"$DET_SYS"
+	printf 'module\tscenario\tfunction\tcalls\tinstructions\n' >"$DET_IR"
+	[ "$HAS_NEAR" = 1 ] && near=near_hot
+	if command -v strace >/dev/null; then
+		det_module ours "$OURS" ceiling sht_read mct_read mct_write mcinc mctex mix $near
+		det_module shipped "$SHIPPED" ceiling mct_read mct_write mcinc mctex mix
+	else
+		log "strace not installed: system calls per request skipped"
+	fi
+	if command -v valgrind >/dev/null; then
+		det_ir htable "$OURS" sht_read pv_get_ht_cell ceiling
+		for s in ours shipped; do
+			local so=$OURS
+			[ "$s" = shipped ] && so=$SHIPPED
+			det_ir "$s" "$so" mct_read pv_get_mcd_value mct_write
+			det_ir "$s" "$so" mct_write pv_set_mcd_value mct_read
+			det_ir "$s" "$so" mcinc pv_inc_mcd_value mct_read
+			det_ir "$s" "$so" mctex pv_set_mcd_expire mct_read
+		done
+		[ "$HAS_NEAR" = 1 ] && det_ir ours "$OURS" near_hot pv_get_mcd_value near_warm
+	else
+		log "valgrind not installed: instructions per call skipped"
+	fi
+}
+
 # ---------------------------------------------------------------- faults
 FAULTS=$OUT/faults.tsv
+
+# Ours runs the faults with retry_timeout=30 and the prober (probe_interval
+# 500 ms, its default): recovery must come from the prober, within 1 s.
+FAULT_PARAMS='modparam("memcached", "retry_timeout", 30)'
+if [ "$HAS_PROBE" = 1 ]; then
+	FAULT_PARAMS+=$'\nmodparam("memcached", "probe_interval", 500)'
+	FAULT_NOTE="ours: retry_timeout=30 s, probe_interval=500 ms (the prober brings a server back)"
+else
+	FAULT_NOTE="ours: retry_timeout=30 s; this build has no probe_interval parameter (no prober): recovery waits for retry_timeout"
+fi
 
 # Probe traffic with a fault in the middle: memcached frozen (SIGSTOP), then
 # killed and restarted on the same port, on one Kamailio + memcached pair.
@@ -376,6 +522,7 @@ run_faults() { # module so
 	start_memcached "$port"
 	mcpid=$MC_PID
 	seed_keys "$port"
+	[ "$mod" = ours ] && K_EXTRA=$FAULT_PARAMS
 	start_kamailio "fault-$mod" "$so" "127.0.0.1:$port"
 	for kind in freeze kill; do
 		d=$WORK/fault-$mod-$kind
@@ -414,7 +561,7 @@ run_faults() { # module so
 # Two servers, one frozen: latency of a key held by the live one, and of
 # keys spread over both (ours only: the shipped module takes one server).
 run_two_servers() {
-	local p1 p2 pid1 pid2 live d t0 t1 a b ws1 ws2
+	local p1 p2 pid1 pid2 live d t0 t1 a b ws1 ws2 i
 	d=$WORK/fault-two
 	mkdir -p "$d"
 	p1=$(free_port) p2=$(free_port)
@@ -426,8 +573,23 @@ run_two_servers() {
 			live:0 live:1 live:2 live:3 live:4 live:5 live:6 live:7 live:8 live:9 |
 			awk '$2 == 0 { print $1; exit }')
 	fi
-	[ -n "$live" ] || { live=live:0; log "could not tell which server holds the live key"; }
-	start_kamailio two "$OURS" "127.0.0.1:$p1,127.0.0.1:$p2" "$live"
+	K_EXTRA=$FAULT_PARAMS
+	start_kamailio two "$OURS" "127.0.0.1:$p1,127.0.0.1:$p2" "${live:-live:0}"
+	if [ -z "$live" ]; then
+		# No core_bench: the module writes live:0..9, the first server tells
+		# which of them it holds.
+		timeout 10 "${GEN[@]}" "$WORK/sip_probe" -t "127.0.0.1:$KPORT" -s place -r 10 -d 0.1 \
+			-w 2 -o /dev/null >/dev/null
+		for ((i = 0; i < 10; i++)); do
+			if [ -n "$(mc_cmd "$p1" "get live:$i\r\n" 0)" ]; then live=live:$i; break; fi
+		done
+		if [ -n "$live" ]; then
+			timeout 5 kamcmd -s "unix:$KCTL" pv.shvSet live str "$live" >/dev/null
+		else
+			live=live:0
+			log "could not tell which server holds the live key"
+		fi
+	fi
 	local dur
 	dur=$(awk -v a="$WARM" -v b="$FREEZE" -v e="$AFTER" 'BEGIN { print a + b + e / 2 }')
 	timeout 90 "${GEN[@]}" "$WORK/sip_probe" -t "127.0.0.1:$KPORT" -s live -r "$FAULT_RATE" \
@@ -473,6 +635,12 @@ start_memcached "$MC_PORT"
 MC_MAIN=$MC_PID
 seed_keys "$MC_PORT"
 
+if [[ "$PARTS" == *" det "* ]]; then
+	log "deterministic figures (children=1; strace, callgrind)"
+	run_deterministic
+fi
+
+[ "$HAS_NEAR" = 1 ] && K_EXTRA="#!define MCD_NEAR"
 start_kamailio ours "$OURS" "127.0.0.1:$MC_PORT"
 K_OURS=$KPID KP_OURS=$KPORT KC_OURS=$KCTL
 start_kamailio shipped "$SHIPPED" "127.0.0.1:$MC_PORT"
@@ -494,7 +662,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
 	[[ "$PARTS" == *" scenarios "* ]] || break
 	for scen in $SCENARIOS; do
 		MC_PID=$MC_MAIN
+		# near_hot: ours with its near cache only (the shipped module has none)
+		[ "$scen" = near_hot ] && [ "$HAS_NEAR" = 0 ] && continue
 		run_one "$round" ours "$scen" "$K_OURS" "$KP_OURS" "$KC_OURS"
+		[ "$scen" = near_hot ] && continue
 		run_one "$round" shipped "$scen" "$K_SHIP" "$KP_SHIP" "$KC_SHIP"
 	done
 done
@@ -573,11 +744,30 @@ RESULTS=$OUT/results.txt
 		"memcached -t 2 on 127.0.0.1; modparam timeout=$TIMEOUT_MS ms, other parameters at their defaults;" \
 		"$PIN_NOTE; rounds=$ROUNDS; whole run ${ELAPSED} s"
 	echo
+	if [[ "$PARTS" == *" det "* ]]; then
+		echo "DETERMINISTIC FIGURES (decision-grade: the same on every run, whatever else the machine is doing)"
+		echo "Kamailio with children=1 (one SIP worker), fork=yes; each module in turn on the same memcached."
+		echo "  cmds/req: memcached commands per SIP request (server stats deltas over $DET_N requests)"
+		echo "  sys/req: system calls of the SIP worker per request (strace -c -p over $DET_N requests), waits excluded;"
+		echo "    +sys/req: over the ceiling scenario (no memcached), whose 2 calls are the SIP message's own (recvfrom, sendto)"
+		echo "  waits/req: a receive that found no answer yet (EAGAIN) and the poll after it; depends on timing, not decision-grade"
+		echo "  Ir/call: instructions of the module's own pseudo-variable function per call, inclusive of what it calls"
+		echo "    (callgrind --toggle-collect, $CG_N requests after a warm-up through another function, so the connection"
+		echo "    is open and a near cache filled); the whole request is not counted: it swings with the pkg allocator's state"
+		echo "  sht_read: \$var(x) = \$sht(b=>hot:r), htable's getter, the local copy operators build by hand;"
+		echo "  near_hot: \$var(x) = \$mct(hot:r) with modparam near_cache \"hot:=5000\" (ours)"
+		awk -F'\t' -v near="$HAS_NEAR" -f "$BENCH_DIR/det_report.awk" "$DET_SYS" "$DET_IR" "$FAULTS"
+		echo
+	fi
+	echo "NOISE-BOUND FIGURES (calls/s, latency, CPU time: they move with the load of the machine; read the spread)"
+	echo
 	echo "SIP scenarios: sipp OPTIONS over UDP at a fixed -r $RATE for ${DUR} s per run, no retransmissions;"
 	echo "each round runs every scenario on ours then on the shipped module (A B A B); mean of the rounds, failed summed."
-	echo "  ceiling: no memcached at all; htable: \$sht set + get; mct_read: \$var(x) = \$mct(k);"
-	echo "  mct_write: \$mct(k) = \$ci; mcinc: \$mcinc(k) = 1; mctex: \$mctex(k) = 600; mix: all four of them"
+	echo "  ceiling: no memcached at all; htable: \$sht set + get; sht_read: \$sht get; mct_read: \$var(x) = \$mct(k);"
+	echo "  mct_write: \$mct(k) = \$ci; mcinc: \$mcinc(k) = 1; mctex: \$mctex(k) = 600; mix: all four of them;"
+	echo "  near_hot: \$mct read of a near-cached key (ours only, when the module has near_cache)"
 	echo "  offered/answered: calls/s sent by sipp / answered 200 (answered = offered: the module kept up with the rate)"
+	echo "  spread: lowest-highest answered/s of the $ROUNDS rounds (the noise of the machine)"
 	echo "  failed: sipp calls without an answer in 0.5 s (dropped under overload)"
 	echo "  light50/99: latency (us) of a probe alone at ${LIGHT_RATE}/s; load50/99: the probe at ${LOAD_PROBE}/s under the sipp load"
 	echo "  kam_us / mc_us: CPU time (us, schedstat) of all Kamailio processes / of memcached per SIP request"
@@ -587,19 +777,25 @@ RESULTS=$OUT/results.txt
 		{
 			k = $3 SUBSEP $2; n[k]++
 			for (i = 4; i <= 13; i++) s[k, i] += $i
+			if (!(k in lo) || $5 < lo[k]) lo[k] = $5
+			if (!(k in hi) || $5 > hi[k]) hi[k] = $5
 			if ($2 == "ours") o[$3, $1] = $0; else sh[$3, $1] = $0
 			rounds[$1] = 1
 		}
 		END {
-			printf "%-10s %-8s %9s %10s %7s %8s %8s %8s %8s %8s %8s %8s\n",
-				"scenario", "module", "offered/s", "answered/s", "failed",
+			printf "%-10s %-8s %9s %10s %-13s %7s %8s %8s %8s %8s %8s %8s %8s\n",
+				"scenario", "module", "offered/s", "answered/s", "spread", "failed",
 				"light50", "light99", "load50", "load99", "kam_us", "mc_us", "cmds/req"
 			ns = split(scen, S, " "); nm = split(mods, M, " ")
 			for (a = 1; a <= ns; a++) for (b = 1; b <= nm; b++) {
 				k = S[a] SUBSEP M[b]
-				if (!n[k]) { printf "%-10s %-8s missing\n", S[a], M[b]; continue }
-				printf "%-10s %-8s %9.0f %10.0f %7d %8.0f %8.0f %8.0f %8.0f %8.2f %8.2f %8.2f\n",
-					S[a], M[b], s[k, 4] / n[k], s[k, 5] / n[k], s[k, 6],
+				if (!n[k]) {
+					if (S[a] == "near_hot") printf "%-10s %-8s n/a (%s)\n", S[a], M[b], M[b] == "ours" ? "no near_cache parameter in this build" : "no near cache"
+					else printf "%-10s %-8s missing\n", S[a], M[b]
+					continue
+				}
+				printf "%-10s %-8s %9.0f %10.0f %-13s %7d %8.0f %8.0f %8.0f %8.0f %8.2f %8.2f %8.2f\n",
+					S[a], M[b], s[k, 4] / n[k], s[k, 5] / n[k], sprintf("%.0f-%.0f", lo[k], hi[k]), s[k, 6],
 					s[k, 7] / n[k], s[k, 8] / n[k], s[k, 9] / n[k], s[k, 10] / n[k],
 					s[k, 11] / n[k], s[k, 12] / n[k], s[k, 13] / n[k]
 			}
@@ -615,15 +811,17 @@ RESULTS=$OUT/results.txt
 					l2 = l2 sprintf(" %5.2f", y[11] > 0 ? x[11] / y[11] : 0)
 					l3 = l3 sprintf(" %5.2f", y[13] > 0 ? x[13] / y[13] : 0)
 				}
-				print line " |" l2 " |" l3
+				if (l2 != "") print line " |" l2 " |" l3
 			}
 		}' "$RUNS"
 	echo
 	echo "Faults (route: write + read back one key; probe at ${FAULT_RATE}/s; latencies of requests sent during the fault, ms)"
+	echo "  $FAULT_NOTE; shipped: its defaults (it has neither)"
 	echo "  frozen: memcached SIGSTOP for ${FREEZE} s; killed: SIGKILL, restarted after ${DOWN} s;"
 	echo "  recover: s from SIGCONT / restart until every request gets 200 in under $((OK_RTT_US / 1000)) ms"
 	echo "  2 servers: the second one frozen for the last $(awk -v b="$FREEZE" -v e="$AFTER" 'BEGIN { print b + e / 2 }') s; live: a key held by the first,"
-	echo "  probe at ${FAULT_RATE}/s; spread: one key per request (Call-ID), probe at 100/s, at the same time"
+	echo "  probe at ${FAULT_RATE}/s; spread: one key per request (Call-ID), probe at 100/s, at the same time;"
+	echo "  a live-server key that failed during the outage shows as 503 or lost in the 'live' row"
 	awk -F'\t' '
 		BEGIN {
 			printf "%-26s %-8s %6s %6s %6s %6s %8s %8s %8s %8s\n", "fault", "module",
