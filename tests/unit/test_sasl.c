@@ -17,7 +17,8 @@
  */
 /*
  * SASL against `memcached -S` with a private sasldb. When SASL cannot be
- * set up here, every test says why on stderr and does nothing.
+ * set up here, every test reports a skip with the reason (t_skip): the
+ * runner lists it, and the suite is reported skipped, not passed.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -27,8 +28,8 @@
 
 #include "tests.h"
 
-#define USER "mcduser"
-#define PASS "s3cret-pw"
+#define USER T_SASL_USER
+#define PASS T_SASL_PASS
 
 static char g_dir[128];
 static char g_why[256];
@@ -36,66 +37,80 @@ static mcd_ts g_srv;
 static mcd_client *g_cli;
 static char g_servers[64];
 
-static void rm_dir(void)
+void t_sasl_cleanup(char *dir)
 {
-	char p[256];
+	char p[512];
 
-	if (!g_dir[0])
+	if (!dir[0])
 		return;
-	snprintf(p, sizeof(p), "%s/sasldb", g_dir);
+	snprintf(p, sizeof(p), "%s/sasldb", dir);
 	unlink(p);
-	snprintf(p, sizeof(p), "%s/memcached.conf", g_dir);
+	snprintf(p, sizeof(p), "%s/memcached.conf", dir);
 	unlink(p);
-	rmdir(g_dir);
-	g_dir[0] = '\0';
+	rmdir(dir);
+	dir[0] = '\0';
+}
+
+int t_sasl_prepare(char *dir, size_t dircap, char *why, size_t whycap)
+{
+	char db[300], conf[300], cmd[700];
+	FILE *f;
+	int rc;
+
+	why[0] = '\0';
+	dir[0] = '\0';
+	if (access("/usr/sbin/saslpasswd2", X_OK) != 0 && system("command -v saslpasswd2 "
+			">/dev/null 2>&1") != 0) {
+		snprintf(why, whycap, "saslpasswd2 not installed (package sasl2-bin)");
+		return -1;
+	}
+	if (dircap < sizeof("/tmp/mcd-sasl.XXXXXX")) {
+		snprintf(why, whycap, "directory buffer too small");
+		return -1;
+	}
+	strcpy(dir, "/tmp/mcd-sasl.XXXXXX");
+	if (!mkdtemp(dir)) {
+		dir[0] = '\0';
+		snprintf(why, whycap, "mkdtemp failed");
+		return -1;
+	}
+	snprintf(db, sizeof(db), "%s/sasldb", dir);
+	snprintf(conf, sizeof(conf), "%s/memcached.conf", dir);
+	snprintf(cmd, sizeof(cmd), "PATH=$PATH:/usr/sbin saslpasswd2 -a memcached -c -f '%s' "
+			"-p " USER " 2>&1", db);
+	f = popen(cmd, "w");
+	if (!f) {
+		snprintf(why, whycap, "cannot run saslpasswd2");
+		t_sasl_cleanup(dir);
+		return -1;
+	}
+	fputs(PASS, f);
+	rc = pclose(f);
+	if (rc != 0) {
+		snprintf(why, whycap, "saslpasswd2 failed (status %d)", rc);
+		t_sasl_cleanup(dir);
+		return -1;
+	}
+	f = fopen(conf, "w");
+	if (!f) {
+		snprintf(why, whycap, "cannot write %s", conf);
+		t_sasl_cleanup(dir);
+		return -1;
+	}
+	fprintf(f, "mech_list: plain\nsasldb_path: %s\n", db);
+	fclose(f);
+	return 0;
 }
 
 /* Once per test case: the sasldb and the config memcached reads. */
 static void prepare(void)
 {
-	char db[200], conf[200], cmd[512];
-	FILE *f;
-	int rc;
-
-	g_why[0] = '\0';
-	if (access("/usr/sbin/saslpasswd2", X_OK) != 0 && system("command -v saslpasswd2 "
-			">/dev/null 2>&1") != 0) {
-		snprintf(g_why, sizeof(g_why), "saslpasswd2 not installed (package sasl2-bin)");
-		return;
-	}
-	strcpy(g_dir, "/tmp/mcd-sasl.XXXXXX");
-	if (!mkdtemp(g_dir)) {
-		g_dir[0] = '\0';
-		snprintf(g_why, sizeof(g_why), "mkdtemp failed");
-		return;
-	}
-	snprintf(db, sizeof(db), "%s/sasldb", g_dir);
-	snprintf(conf, sizeof(conf), "%s/memcached.conf", g_dir);
-	snprintf(cmd, sizeof(cmd), "PATH=$PATH:/usr/sbin saslpasswd2 -a memcached -c -f '%s' "
-			"-p " USER " 2>&1", db);
-	f = popen(cmd, "w");
-	if (!f) {
-		snprintf(g_why, sizeof(g_why), "cannot run saslpasswd2");
-		return;
-	}
-	fputs(PASS, f);
-	rc = pclose(f);
-	if (rc != 0) {
-		snprintf(g_why, sizeof(g_why), "saslpasswd2 failed (status %d)", rc);
-		return;
-	}
-	f = fopen(conf, "w");
-	if (!f) {
-		snprintf(g_why, sizeof(g_why), "cannot write %s", conf);
-		return;
-	}
-	fprintf(f, "mech_list: plain\nsasldb_path: %s\n", db);
-	fclose(f);
+	t_sasl_prepare(g_dir, sizeof(g_dir), g_why, sizeof(g_why));
 }
 
 static void cleanup(void)
 {
-	rm_dir();
+	t_sasl_cleanup(g_dir);
 }
 
 static void setup(void)
@@ -121,7 +136,12 @@ static int skipped(const char *test)
 {
 	if (!g_why[0])
 		return 0;
-	fprintf(stderr, "SKIP sasl/%s: %s\n", test, g_why);
+	{
+		char name[64];
+
+		snprintf(name, sizeof(name), "sasl/%s", test);
+		t_skip(name, "%s", g_why);
+	}
 	return 1;
 }
 

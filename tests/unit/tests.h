@@ -38,6 +38,7 @@ Suite *suite_race(void);
 Suite *suite_cluster(void);
 Suite *suite_sasl(void);
 Suite *suite_near(void);
+Suite *suite_model(void);
 
 /* Monotonic milliseconds, and a sleep that survives signals. */
 double t_now_ms(void);
@@ -73,5 +74,25 @@ typedef struct t_counter {
 } t_counter;
 
 void t_counter_init(t_counter *c, long fail_after);
+
+/*
+ * Check has no "skipped" outcome: a test whose precondition is missing
+ * calls t_skip (prints "SKIP: name: reason" and records it) and returns.
+ * The runner lists the skips at the end and, when MCD_TEST_SKIP_RC is set
+ * and nothing failed, exits with that code (77 in the suites), so a skip
+ * is never counted as a pass.
+ */
+void t_skip(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * A private sasldb and memcached SASL config (user T_SASL_USER, password
+ * T_SASL_PASS) in a new directory written to dir: 0 ok; -1 with the reason
+ * in why (SASL cannot be set up here). t_sasl_cleanup removes it.
+ */
+#define T_SASL_USER "mcduser"
+#define T_SASL_PASS "s3cret-pw"
+int t_sasl_prepare(char *dir, size_t dircap, char *why, size_t whycap);
+void t_sasl_cleanup(char *dir);
 
 #endif
