@@ -85,11 +85,11 @@ bool mcd_breaker_trip(const mcd_breaker *b, size_t i)
 	int64_t until = mcd_breaker_now(b) + b->retry_ms;
 	int64_t old = LD(&st->dead_until);
 
-	/* the later of the marks wins; a swap, so no mark is lost */
+	/* the later of the marks wins, and the mark always changes, so that a
+	 * success seen with the mark from before cannot clear this one */
 	for(;;) {
-		if(old != 0 && old >= until)
-			return false;
-		if(CAS(&st->dead_until, &old, until))
+		int64_t want = (old != 0 && old >= until) ? old + 1 : until;
+		if(CAS(&st->dead_until, &old, want))
 			break;
 	}
 	if(old != 0)

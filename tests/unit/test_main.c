@@ -240,6 +240,7 @@ int main(void)
 	srunner_add_suite(sr, suite_cluster());
 	srunner_add_suite(sr, suite_sasl());
 	srunner_add_suite(sr, suite_near());
+	srunner_add_suite(sr, suite_breaker());
 	srunner_add_suite(sr, suite_model());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -38,6 +38,7 @@ Suite *suite_race(void);
 Suite *suite_cluster(void);
 Suite *suite_sasl(void);
 Suite *suite_near(void);
+Suite *suite_breaker(void);
 Suite *suite_model(void);
 
 /* Monotonic milliseconds, and a sleep that survives signals. */
