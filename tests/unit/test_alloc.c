@@ -19,9 +19,12 @@
  * The pluggable allocator: mcd_alloc helpers, mcd_buf, and a client whose
  * every allocation goes through a counting (or failing) allocator.
  */
+#define _GNU_SOURCE
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "tests.h"
 
@@ -207,6 +210,216 @@ START_TEST(t_client_counting)
 }
 END_TEST
 
+/*
+ * An allocator that never touches the system heap (a bump arena of its own
+ * pages), so the heap's figures show whatever was allocated around it.
+ */
+typedef struct arena {
+	char *base;
+	size_t used, cap;
+	long calls, live;
+	long big;      /* blocks of 200000 bytes or more */
+	mcd_allocator a;
+} arena;
+
+#define AR_HDR 16
+
+static void *ar_malloc(size_t size, void *ctx)
+{
+	arena *ar = ctx;
+	size_t need = (size + AR_HDR + 15) & ~(size_t)15;
+	char *p;
+
+	ar->calls++;
+	if (size >= 200000)
+		ar->big++;
+	if (size > ar->cap || need > ar->cap - ar->used)
+		return NULL;
+	p = ar->base + ar->used;
+	ar->used += need;
+	memcpy(p, &size, sizeof(size));
+	ar->live++;
+	return p + AR_HDR;
+}
+
+static void *ar_realloc(void *ptr, size_t size, void *ctx)
+{
+	arena *ar = ctx;
+	size_t old;
+	char *n;
+
+	if (!ptr)
+		return ar_malloc(size, ctx);
+	memcpy(&old, (char *)ptr - AR_HDR, sizeof(old));
+	n = ar_malloc(size, ctx);
+	if (!n)
+		return NULL;
+	memcpy(n, ptr, old < size ? old : size);
+	ar->live--; /* the old block is dropped (an arena never reuses it) */
+	return n;
+}
+
+static void ar_free(void *ptr, void *ctx)
+{
+	arena *ar = ctx;
+
+	ck_assert_msg(ptr != NULL, "allocator free_fn called with NULL");
+	ck_assert_msg((char *)ptr > ar->base && (char *)ptr < ar->base + ar->used,
+			"free_fn got a block the allocator never gave");
+	ar->live--;
+}
+
+static void arena_init(arena *ar, size_t cap)
+{
+	memset(ar, 0, sizeof(*ar));
+	ar->base = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS
+			| MAP_NORESERVE, -1, 0);
+	ck_assert(ar->base != MAP_FAILED);
+	ar->cap = cap;
+	ar->a.malloc_fn = ar_malloc;
+	ar->a.realloc_fn = ar_realloc;
+	ar->a.free_fn = ar_free;
+	ar->a.ctx = ar;
+}
+
+static void arena_done(arena *ar)
+{
+	munmap(ar->base, ar->cap);
+}
+
+/* Bytes the system heap holds in use now (brk heap and mmapped chunks). */
+static long long heap_in_use(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	return (long long)mi.uordblks + (long long)mi.hblkhd;
+}
+
+/* Connect and a few operations, a 200 KB value among them; every result
+ * lands in memory of the arena. */
+static void lib_workload(mcd_client *cl, arena *ar)
+{
+	static char val[200000];
+	mcd_buf b;
+	uint32_t fl;
+	uint64_t v, lib0, lib1;
+	long big0 = ar->big;
+
+	memset(val, 'w', sizeof(val));
+	ck_assert_int_eq(mcd_store(cl, MCD_SET, K("lib"), val, sizeof(val), 0, 1), MCD_OK);
+	mcd_buf_init(&b, &ar->a);
+	mcd_client_lib_allocs(cl, &lib0, NULL);
+	big0 = ar->big;
+	ck_assert_int_eq(mcd_get(cl, K("lib"), &b, &fl), MCD_OK);
+	ck_assert(b.len == sizeof(val));
+	mcd_client_lib_allocs(cl, &lib1, NULL);
+	/* the library reads the value into a block of its own, the module
+	 * copies it out: two big blocks, both from the host allocator */
+	ck_assert_msg(lib1 > lib0, "a get of 200 KB made no library allocation through "
+			"the adapter");
+	ck_assert_msg(ar->big - big0 >= 2, "a get of 200 KB: %ld blocks of its size reached "
+			"the host allocator, want 2 (the library's and the module's copy)",
+			ar->big - big0);
+	mcd_buf_free(&b);
+	ck_assert_int_eq(mcd_get(cl, K("lib-missing"), &b, &fl), MCD_NOT_FOUND);
+	mcd_buf_free(&b);
+	ck_assert_int_eq(mcd_incr(cl, K("lib-n"), 1, 1, 0, &v), MCD_OK);
+	ck_assert_int_eq(mcd_touch(cl, K("lib"), 100), MCD_OK);
+	ck_assert_int_eq(mcd_delete(cl, K("lib")), MCD_OK);
+}
+
+static mcd_client *arena_client(int binary, arena *ar)
+{
+	mcd_config cfg;
+	mcd_client *cl = NULL;
+	char err[MCD_ERRBUF_SIZE] = "";
+
+	mcd_config_defaults(&cfg);
+	cfg.servers = g_servers;
+	cfg.binary = binary;
+	cfg.timeout_ms = 2000;
+	cfg.retry_timeout_s = 1;
+	cfg.prefix = "al:";
+	ck_assert_int_eq(mcd_client_new(&cfg, &ar->a, NULL, &cl, err, sizeof(err)), MCD_OK);
+	return cl;
+}
+
+/*
+ * The library's allocations, counted apart from the module's own by the
+ * adapter: there are some, each reached the host allocator (none fell
+ * back to the system heap while memory is plentiful), and the system heap
+ * holds nothing of a live, connected client: nothing went around.
+ */
+START_TEST(t_client_lib_allocs)
+{
+	arena warm, ar;
+	mcd_client *cl;
+	uint64_t calls = 0, fallbacks = 1;
+	long long h0, h1;
+
+	/* once, so one-time caches of the C library are not counted */
+	arena_init(&warm, 64u << 20);
+	cl = arena_client(_i, &warm);
+	lib_workload(cl, &warm);
+	mcd_client_free(cl);
+	arena_done(&warm);
+
+	arena_init(&ar, 64u << 20);
+	h0 = heap_in_use();
+	cl = arena_client(_i, &ar);
+	lib_workload(cl, &ar);
+	h1 = heap_in_use();
+	mcd_client_lib_allocs(cl, &calls, &fallbacks);
+	ck_assert_msg(calls > 0, "binary=%d: libmemcached made no allocation through the "
+			"adapter (allocator not installed?)", _i);
+	ck_assert_msg(fallbacks == 0, "binary=%d: %" PRIu64 " of %" PRIu64 " library "
+			"allocations fell back to the system heap with memory plentiful", _i,
+			fallbacks, calls);
+	ck_assert_msg((uint64_t)ar.calls >= calls, "binary=%d: the library made %" PRIu64
+			" allocations, the host allocator saw %ld", _i, calls, ar.calls);
+	ck_assert_msg(h1 - h0 <= 1024, "binary=%d: the system heap grew by %lld bytes with a "
+			"live client: something allocated around the host allocator", _i, h1 - h0);
+	printf("alloc lib binary=%d: %" PRIu64 " library allocations, %ld host calls, system "
+			"heap %+lld bytes\n", _i, calls, ar.calls, h1 - h0);
+	mcd_client_free(cl);
+	ck_assert_msg(ar.live == 0, "binary=%d: %ld blocks live after mcd_client_free", _i,
+			ar.live);
+	arena_done(&ar);
+}
+END_TEST
+
+/* Exhausted: the library's allocations still succeed, on the system heap,
+ * and are counted as fallbacks. */
+START_TEST(t_client_lib_fallback)
+{
+	t_counter c;
+	mcd_client *cl = NULL;
+	uint64_t calls = 0, fallbacks = 0;
+	mcd_rc rc;
+
+	mcd_buf b;
+	uint32_t fl;
+
+	t_counter_init(&c, -1);
+	ck_assert_int_eq(new_client(_i, &c, &cl), MCD_OK);
+	ck_assert_int_eq(mcd_store(cl, MCD_SET, K("fb"), "value", 5, 0, 1), MCD_OK);
+	c.fail_after = c.ok; /* nothing more from the host allocator */
+	/* the library allocates the value it reads */
+	mcd_buf_init(&b, &c.a);
+	rc = mcd_get(cl, K("fb"), &b, &fl);
+	mcd_buf_free(&b);
+	ck_assert_msg(rc == MCD_E_NOMEM, "get with the host allocator exhausted: rc=%d (%s)",
+			rc, mcd_strerror(rc));
+	mcd_client_lib_allocs(cl, &calls, &fallbacks);
+	ck_assert_msg(calls > 0 && fallbacks > 0, "binary=%d: host allocator exhausted, "
+			"library calls %" PRIu64 ", fallbacks %" PRIu64 " (want both > 0)", _i, calls,
+			fallbacks);
+	ck_assert_msg(fallbacks <= calls, "more fallbacks than calls");
+	mcd_client_free(cl);
+	ck_assert_msg(c.live == 0, "%ld blocks live after mcd_client_free", c.live);
+}
+END_TEST
+
 static int rc_in(mcd_rc rc, mcd_rc a, mcd_rc b, mcd_rc c)
 {
 	return rc == a || rc == b || rc == c;
@@ -315,6 +528,8 @@ Suite *suite_alloc(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, t_client_counting, 0, 2);
+	tcase_add_loop_test(tc, t_client_lib_allocs, 0, 2);
+	tcase_add_loop_test(tc, t_client_lib_fallback, 0, 2);
 	tcase_add_loop_test(tc, t_client_fail_once, 0, 2);
 	tcase_add_loop_test(tc, t_client_fail_after, 0, 2);
 	suite_add_tcase(s, tc);
