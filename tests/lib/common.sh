@@ -162,7 +162,9 @@ start_kamailio() {
 	printf -v "KAM_PID_$name" '%s' "$pid"
 	printf -v "CTL_$name" '%s' "unix:$dir/ctl"
 	printf -v "KAM_LOG_$name" '%s' "$dir/kamailio.log"
-	# ready when the SIP socket is bound; the workers fork right after
+	# ready when the SIP socket is bound and the process is still there
+	# once the workers forked (a module failing in child_init ends it);
+	# a socket that never comes up is a failure, not a slow start
 	for _ in $(seq 1 100); do
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "kamailio $name exited; log:" >&2
@@ -171,11 +173,19 @@ start_kamailio() {
 		fi
 		if ss -Huan "sport = :$port" 2>/dev/null | grep -q .; then
 			sleep 0.5
-			break
+			if kill -0 "$pid" 2>/dev/null; then
+				return 0
+			fi
+			echo "kamailio $name exited after binding its SIP socket; log:" >&2
+			tail -20 "$dir/kamailio.log" >&2
+			return 1
 		fi
 		sleep 0.1
 	done
-	return 0
+	echo "kamailio $name: SIP socket 127.0.0.1:$port not up after 10 s; log:" >&2
+	tail -20 "$dir/kamailio.log" >&2
+	stop_pid "$pid"
+	return 1
 }
 
 # sip_req NAME METHOD [HEADER...]: sends one request with sipsak, prints the

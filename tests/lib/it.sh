@@ -41,10 +41,13 @@ repeat() { local s; printf -v s '%*s' "$2" ''; printf '%s' "${s// /$1}"; }
 
 # mc_has NAME KEY: the server holds KEY (a plain get, counted as cmd_get).
 mc_has() { mc_cmd "$1" "get $2" | grep -q '^VALUE '; }
+# bytes STRING: its length in bytes (${#var} counts characters in a
+# UTF-8 locale; the protocol counts bytes).
+bytes() { printf '%s' "$1" | LC_ALL=C wc -c | tr -d ' '; }
 # mc_set NAME KEY FLAGS EXPTIME DATA: raw text-protocol set.
 mc_set() {
 	local v="MC_PORT_$1"
-	{ printf 'set %s %s %s %s\r\n' "$2" "$3" "$4" "${#5}"; printf '%s\r\n' "$5"
+	{ printf 'set %s %s %s %s\r\n' "$2" "$3" "$4" "$(bytes "$5")"; printf '%s\r\n' "$5"
 		printf 'quit\r\n'; } | timeout 10 nc -N 127.0.0.1 "${!v}" | tr -d '\r'
 }
 # mc_ttl NAME KEY: remaining seconds (-1 = never) or nothing when missing.
