@@ -123,6 +123,13 @@ static void *lm_calloc(
 
 int mcd_lm_attach(memcached_st *mc, mcd_lm_ctx *ctx)
 {
+	const mcd_allocator *sys = mcd_allocator_system();
+
+	ctx->native = ctx->alloc.malloc_fn == sys->malloc_fn
+				  && ctx->alloc.realloc_fn == sys->realloc_fn
+				  && ctx->alloc.free_fn == sys->free_fn;
+	if(ctx->native)
+		return 0;
 	return memcached_set_memory_allocators(
 				   mc, lm_malloc, lm_free, lm_realloc, lm_calloc, ctx)
 						   == MEMCACHED_SUCCESS
@@ -132,5 +139,8 @@ int mcd_lm_attach(memcached_st *mc, mcd_lm_ctx *ctx)
 
 void mcd_lm_free(mcd_lm_ctx *ctx, void *mem)
 {
-	lm_free(NULL, mem, ctx);
+	if(ctx->native)
+		free(mem);
+	else
+		lm_free(NULL, mem, ctx);
 }

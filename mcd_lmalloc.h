@@ -31,11 +31,15 @@
 
 typedef struct mcd_lm_ctx {
 	mcd_allocator alloc;    /* the host allocator the library uses */
+	int native;             /* alloc is the system heap: the library keeps
+							 * its own malloc, with nothing in between */
 	uint64_t calls;         /* malloc/calloc/realloc calls of the library */
 	uint64_t sys_fallbacks; /* of those, served by the system heap */
 } mcd_lm_ctx;
 
-/* Makes mc allocate through ctx (which must outlive mc). 0 ok, -1 refused. */
+/* Makes mc allocate through ctx (which must outlive mc). 0 ok, -1 refused.
+ * With the system allocator the library is left on its own malloc, which
+ * is the same heap at less cost, and nothing is counted. */
 int mcd_lm_attach(memcached_st *mc, mcd_lm_ctx *ctx);
 
 /* Frees a block the library returned to us (e.g. a value of memcached_get). */
