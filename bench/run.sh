@@ -429,7 +429,6 @@ det_module() { # module so scenario...: commands and system calls per request
 		d=$WORK/det-$mod-$scen
 		mkdir -p "$d"
 		# warm: connection open, near cache filled
-		[ "$scen" = near_hot ] && send_n "$KPORT" near_warm 5 100 >/dev/null
 		send_n "$KPORT" "$scen" 5 100 >/dev/null
 		req0=$(kam_requests "$KCTL")
 		cmd0=$(mc_cmds "$MC_PORT")
@@ -453,17 +452,20 @@ det_module() { # module so scenario...: commands and system calls per request
 	stop_kamailio "$KPID"
 }
 
-# Instructions of one function per call, under callgrind.
-det_ir() { # module so scenario function warm_scenario
-	local mod=$1 so=$2 scen=$3 fn=$4 warm=$5 d req0 req1 tot extra=""
+# Instructions of one function per call, under callgrind: the scenario runs
+# a few times first (connection open, buffers allocated, near cache filled),
+# then one cg_zero request zeroes the counts (callgrind --zero-before on the
+# getter of $TF, which nothing else calls), then the counted requests.
+det_ir() { # module so scenario function
+	local mod=$1 so=$2 scen=$3 fn=$4 d req0 req1 tot extra=""
 	d=$WORK/cg-$mod-$scen
 	mkdir -p "$d"
 	[ "$mod" = ours ] && [ "$HAS_NEAR" = 1 ] && extra="#!define MCD_NEAR"
-	K_WRAP=(valgrind --tool=callgrind "--toggle-collect=$fn" "--callgrind-out-file=$d/cg.%p")
+	K_WRAP=(valgrind --tool=callgrind "--toggle-collect=$fn" --zero-before=pv_get_timenowf
+		"--callgrind-out-file=$d/cg.%p")
 	K_CHILDREN=1 K_EXTRA=$extra start_kamailio "cg-$mod-$scen" "$so" "127.0.0.1:$MC_PORT"
-	# The warm-up opens the connection (or fills the near cache) through
-	# another function, so the count holds the steady state only.
-	send_n "$KPORT" "$warm" 20 100 >/dev/null
+	send_n "$KPORT" "$scen" 20 100 >/dev/null
+	send_n "$KPORT" cg_zero 1 100 >/dev/null
 	req0=$(kam_requests "$KCTL")
 	send_n "$KPORT" "$scen" "$CG_N" "$CG_RATE" >/dev/null
 	sleep 0.5
@@ -486,16 +488,16 @@ run_deterministic() {
 		log "strace not installed: system calls per request skipped"
 	fi
 	if command -v valgrind >/dev/null; then
-		det_ir htable "$OURS" sht_read pv_get_ht_cell ceiling
+		det_ir htable "$OURS" sht_read pv_get_ht_cell
 		for s in ours shipped; do
 			local so=$OURS
 			[ "$s" = shipped ] && so=$SHIPPED
-			det_ir "$s" "$so" mct_read pv_get_mcd_value mct_write
-			det_ir "$s" "$so" mct_write pv_set_mcd_value mct_read
-			det_ir "$s" "$so" mcinc pv_inc_mcd_value mct_read
-			det_ir "$s" "$so" mctex pv_set_mcd_expire mct_read
+			det_ir "$s" "$so" mct_read pv_get_mcd_value
+			det_ir "$s" "$so" mct_write pv_set_mcd_value
+			det_ir "$s" "$so" mcinc pv_inc_mcd_value
+			det_ir "$s" "$so" mctex pv_set_mcd_expire
 		done
-		[ "$HAS_NEAR" = 1 ] && det_ir ours "$OURS" near_hot pv_get_mcd_value near_warm
+		[ "$HAS_NEAR" = 1 ] && det_ir ours "$OURS" near_hot pv_get_mcd_value
 	else
 		log "valgrind not installed: instructions per call skipped"
 	fi
@@ -752,8 +754,8 @@ RESULTS=$OUT/results.txt
 		echo "    +sys/req: over the ceiling scenario (no memcached), whose 2 calls are the SIP message's own (recvfrom, sendto)"
 		echo "  waits/req: a receive that found no answer yet (EAGAIN) and the poll after it; depends on timing, not decision-grade"
 		echo "  Ir/call: instructions of the module's own pseudo-variable function per call, inclusive of what it calls"
-		echo "    (callgrind --toggle-collect, $CG_N requests after a warm-up through another function, so the connection"
-		echo "    is open and a near cache filled); the whole request is not counted: it swings with the pkg allocator's state"
+		echo "    (callgrind --toggle-collect, counted over $CG_N requests after 20 uncounted ones: connection open, buffers"
+		echo "    allocated, near cache filled); the whole request is not counted: it swings with the pkg allocator's state"
 		echo "  sht_read: \$var(x) = \$sht(b=>hot:r), htable's getter, the local copy operators build by hand;"
 		echo "  near_hot: \$var(x) = \$mct(hot:r) with modparam near_cache \"hot:=5000\" (ours)"
 		awk -F'\t' -v near="$HAS_NEAR" -f "$BENCH_DIR/det_report.awk" "$DET_SYS" "$DET_IR" "$FAULTS"
