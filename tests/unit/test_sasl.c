@@ -132,14 +132,14 @@ static void teardown(void)
 	mcd_ts_stop(&g_srv);
 }
 
-static int skipped(const char *test)
+static int skipped(const char *test, int i)
 {
 	if (!g_why[0])
 		return 0;
 	{
 		char name[64];
 
-		snprintf(name, sizeof(name), "sasl/%s", test);
+		snprintf(name, sizeof(name), "sasl/%s:%d", test, i);
 		t_skip(name, "%s", g_why);
 	}
 	return 1;
@@ -167,7 +167,7 @@ START_TEST(t_sasl_ok)
 	uint64_t v = 0;
 	mcd_rc rc;
 
-	if (skipped("ok"))
+	if (skipped("ok", _i))
 		return;
 	/* binary=0 in the config: a username implies the binary protocol */
 	g_cli = t_client(g_servers, _i, NULL, cred_tweak, &c);
@@ -191,7 +191,7 @@ START_TEST(t_sasl_wrong)
 	uint32_t fl;
 	mcd_rc rc;
 
-	if (skipped("wrong"))
+	if (skipped("wrong", _i))
 		return;
 	g_cli = t_client(g_servers, _i, NULL, cred_tweak, &c);
 	rc = mcd_store(g_cli, MCD_SET, "sk", 2, "sv", 2, 0, 1);
@@ -213,7 +213,7 @@ START_TEST(t_sasl_none)
 	 * to a quiet get as a miss.) */
 	mcd_rc rc;
 
-	if (skipped("none"))
+	if (skipped("none", _i))
 		return;
 	g_cli = t_client(g_servers, _i, NULL, NULL, NULL);
 	rc = mcd_store(g_cli, MCD_SET, "sk", 2, "sv", 2, 0, 1);
