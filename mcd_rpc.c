@@ -30,6 +30,7 @@
 
 #include "memcached.h"
 #include "mcd_rpc.h"
+#include "mcd_near.h"
 
 static mcd_client *mcd_rpc_client(rpc_t *rpc, void *ctx)
 {
@@ -40,10 +41,28 @@ static mcd_client *mcd_rpc_client(rpc_t *rpc, void *ctx)
 	return c;
 }
 
+/* the near cache's figures as a "near" member; nothing when it is off */
+static void mcd_rpc_near_add(rpc_t *rpc, void *th)
+{
+	mcd_near *n = mcd_near_shared();
+	uint64_t hits, misses, entries;
+	void *nh;
+
+	if(n == NULL)
+		return;
+	mcd_near_stats(n, &hits, &misses, &entries);
+	if(rpc->struct_add(th, "{", "near", &nh) < 0)
+		return;
+	rpc->struct_add(nh, "JJJ", "hits", (unsigned long long)hits, "misses",
+			(unsigned long long)misses, "entries",
+			(unsigned long long)entries);
+}
+
 static const char *mcd_rpc_stats_doc[] = {
 		"Per server: address, state (up/dead), ops, hits, misses, errors, "
 		"timeouts, failfast; and their totals over all processes, with "
-		"servers_dead.",
+		"servers_dead; with the near cache on, its hits, misses and "
+		"entries.",
 		0};
 
 /* counters of one server, or their sums */
@@ -99,9 +118,12 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 	}
 	if(rpc->struct_add(th, "{", "totals", &toth) < 0)
 		return;
-	rpc->struct_add(toth, "JJJJJJJ", "ops", tot.ops, "hits", tot.hits,
-			"misses", tot.misses, "errors", tot.errors, "timeouts",
-			tot.timeouts, "failfast", tot.failfast, "servers_dead", dead);
+	if(rpc->struct_add(toth, "JJJJJJJ", "ops", tot.ops, "hits", tot.hits,
+			   "misses", tot.misses, "errors", tot.errors, "timeouts",
+			   tot.timeouts, "failfast", tot.failfast, "servers_dead", dead)
+			< 0)
+		return;
+	mcd_rpc_near_add(rpc, th);
 }
 
 static const char *mcd_rpc_check_doc[] = {
@@ -139,10 +161,35 @@ static void mcd_rpc_check(rpc_t *rpc, void *ctx)
 	}
 }
 
+static const char *mcd_rpc_near_flush_doc[] = {
+		"Empties the near cache of this instance (all processes); returns "
+		"the number of entries dropped.",
+		0};
+
+static void mcd_rpc_near_flush(rpc_t *rpc, void *ctx)
+{
+	mcd_near *n = mcd_near_shared();
+	uint64_t entries = 0;
+	void *th;
+
+	if(n == NULL) {
+		rpc->fault(ctx, 400, "near cache is off (modparam near_cache)");
+		return;
+	}
+	/* a read in another process may add an entry between the two calls:
+	 * the count is what was there just before */
+	mcd_near_stats(n, NULL, NULL, &entries);
+	mcd_near_flush(n);
+	if(rpc->add(ctx, "{", &th) < 0)
+		return;
+	rpc->struct_add(th, "J", "dropped", (unsigned long long)entries);
+}
+
 /* clang-format off */
 static rpc_export_t mcd_rpc_cmds[] = {
 	{"memcached.stats", mcd_rpc_stats, mcd_rpc_stats_doc, 0},
 	{"memcached.check", mcd_rpc_check, mcd_rpc_check_doc, 0},
+	{"memcached.near_flush", mcd_rpc_near_flush, mcd_rpc_near_flush_doc, 0},
 	{0, 0, 0, 0}
 };
 /* clang-format on */

@@ -26,6 +26,7 @@
 
 #include "memcached.h"
 #include "mcd_stats.h"
+#include "mcd_near.h"
 
 #ifdef STATISTICS
 
@@ -57,6 +58,23 @@ MCD_STAT_FN(timeouts)
 MCD_STAT_FN(failfast)
 MCD_STAT_FN(servers_dead)
 
+/* near cache: read straight from shm, no client needed */
+static counter_val_t mcd_stat_near_hits(void)
+{
+	uint64_t v = 0;
+
+	mcd_near_stats(mcd_near_shared(), &v, NULL, NULL);
+	return (counter_val_t)v;
+}
+
+static counter_val_t mcd_stat_near_misses(void)
+{
+	uint64_t v = 0;
+
+	mcd_near_stats(mcd_near_shared(), NULL, &v, NULL);
+	return (counter_val_t)v;
+}
+
 /* clang-format off */
 static stat_export_t mcd_stats[] = {
 	{"ops",          STAT_IS_FUNC, (stat_var **)mcd_stat_ops},
@@ -66,6 +84,10 @@ static stat_export_t mcd_stats[] = {
 	{"timeouts",     STAT_IS_FUNC, (stat_var **)mcd_stat_timeouts},
 	{"failfast",     STAT_IS_FUNC, (stat_var **)mcd_stat_failfast},
 	{"servers_dead", STAT_IS_FUNC, (stat_var **)mcd_stat_servers_dead},
+	/* always registered (0 while the near cache is off): a monitoring
+	 * template need not know whether it is on */
+	{"near_hits",    STAT_IS_FUNC, (stat_var **)mcd_stat_near_hits},
+	{"near_misses",  STAT_IS_FUNC, (stat_var **)mcd_stat_near_misses},
 	{0, 0, 0}
 };
 /* clang-format on */

@@ -41,6 +41,7 @@
 #include "mcd_pvinfo.h"
 #include "mcd_event.h"
 #include "mcd_stats.h"
+#include "mcd_near.h"
 
 MODULE_VERSION
 
@@ -58,11 +59,15 @@ char *mcd_username = "";
 char *mcd_password = "";
 int mcd_slow_threshold = 0;
 int mcd_noreply = 0;
+char *mcd_near_spec = "";
+int mcd_near_size = MCD_NEAR_DEFAULT_SIZE;
 
 static mcd_config mcd_cfg;
 static mcd_server_stats *mcd_stats_shm = NULL;
 static mcd_client *mcd_client_h = NULL;
 static int mcd_client_failed = 0;
+/* made in mod_init, before the fork, so every process shares it */
+static mcd_near *mcd_near_h = NULL;
 
 static int mod_init(void);
 static int child_init(int rank);
@@ -99,6 +104,8 @@ static param_export_t params[] = {
 	{"noreply", PARAM_INT, &mcd_noreply},
 	{"probe_interval", PARAM_INT, &mcd_probe_interval},
 	{"event_callback", PARAM_STR, &mcd_event_callback},
+	{"near_cache", PARAM_STRING, &mcd_near_spec},
+	{"near_cache_size", PARAM_INT, &mcd_near_size},
 	{0, 0, 0}
 };
 
@@ -178,6 +185,36 @@ static void core_log(void *ctx, mcd_log_level level, const char *msg)
 
 /* ---- life cycle ---- */
 
+mcd_near *mcd_near_shared(void)
+{
+	return mcd_near_h;
+}
+
+/* The near cache, in shm (memory= does not apply: it must be shared). */
+static int mcd_near_shm_init(void)
+{
+	char err[MCD_ERRBUF_SIZE];
+	mcd_rc rc;
+
+	if(mcd_near_size < 1 || (unsigned)mcd_near_size > MCD_NEAR_MAX_SIZE) {
+		LM_ERR("memcached: near_cache_size: must be 1..%u entries\n",
+				MCD_NEAR_MAX_SIZE);
+		return -1;
+	}
+	rc = mcd_near_new_shared(mcd_near_spec ? mcd_near_spec : "",
+			(size_t)mcd_near_size, &mcd_shm_allocator, NULL, NULL,
+			&mcd_near_h, err, sizeof(err));
+	if(rc != MCD_OK) {
+		/* the core's message names the parameter (near_cache: ...) */
+		LM_ERR("memcached: %s\n", err);
+		return -1;
+	}
+	if(mcd_near_h != NULL)
+		LM_INFO("memcached: near cache on (%s), up to %d entries\n",
+				mcd_near_spec, mcd_near_size);
+	return 0;
+}
+
 static int mod_init(void)
 {
 	char err[MCD_ERRBUF_SIZE];
@@ -201,6 +238,8 @@ static int mod_init(void)
 		return -1;
 	}
 	if(mcd_event_init() < 0)
+		return -1;
+	if(mcd_near_shm_init() < 0)
 		return -1;
 	mcd_config_defaults(&mcd_cfg);
 	mcd_cfg.servers = mcd_srv_str;
@@ -258,6 +297,7 @@ mcd_client *mcd_client_get(void)
 		mcd_client_failed = 1;
 		return NULL;
 	}
+	mcd_client_set_near(mcd_client_h, mcd_near_h);
 	return mcd_client_h;
 }
 
@@ -276,6 +316,9 @@ static void mod_destroy(void)
 {
 	mcd_client_free(mcd_client_h);
 	mcd_client_h = NULL;
+	/* called once, in the main process, after the workers ended */
+	mcd_near_free(mcd_near_h);
+	mcd_near_h = NULL;
 	mcd_slot_destroy();
 	if(mcd_stats_shm) {
 		shm_free(mcd_stats_shm);

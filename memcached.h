@@ -38,6 +38,10 @@ extern int mcd_stringify;
  */
 mcd_client *mcd_client_get(void);
 
+/* The near cache shared by all processes (NULL when off). */
+struct mcd_near;
+struct mcd_near *mcd_near_shared(void);
+
 /*
  * One of a small ring of pkg buffers that hold values read for the script:
  * a value stays valid until the ring comes round again, as with Kamailio's
