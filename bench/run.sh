@@ -46,7 +46,7 @@ else
 	PROBE_WAIT=1 SETTLE=0.2 WARMUP=2 CG_N=${BENCH_CG_N:-2000}
 fi
 DET_N=${BENCH_DET_N:-200} # SIP requests per strace / server-stats count
-CG_RATE=800               # requests/s to a Kamailio under callgrind
+CG_RATE=500               # requests/s to a Kamailio under callgrind
 LIGHT_RATE=1000  # latency probe alone (light load)
 LOAD_PROBE=200   # latency probe next to the sipp load
 FAULT_RATE=500   # probe rate during faults
@@ -457,7 +457,7 @@ det_module() { # module so scenario...: commands and system calls per request
 # then one cg_zero request zeroes the counts (callgrind --zero-before on the
 # getter of $TF, which nothing else calls), then the counted requests.
 det_ir() { # module so scenario function
-	local mod=$1 so=$2 scen=$3 fn=$4 d req0 req1 tot extra=""
+	local mod=$1 so=$2 scen=$3 fn=$4 d req0 req1 tot extra="" i prev
 	d=$WORK/cg-$mod-$scen
 	mkdir -p "$d"
 	[ "$mod" = ours ] && [ "$HAS_NEAR" = 1 ] && extra="#!define MCD_NEAR"
@@ -468,8 +468,14 @@ det_ir() { # module so scenario function
 	send_n "$KPORT" cg_zero 1 100 >/dev/null
 	req0=$(kam_requests "$KCTL")
 	send_n "$KPORT" "$scen" "$CG_N" "$CG_RATE" >/dev/null
-	sleep 0.5
+	# Every request the worker took is counted: wait until it is idle.
 	req1=$(kam_requests "$KCTL")
+	for ((i = 0; i < 60; i++)); do
+		sleep 0.5
+		prev=$req1
+		req1=$(kam_requests "$KCTL")
+		[ "$req1" = "$prev" ] && break
+	done
 	stop_kamailio "$KPID"
 	tot=$(awk '$1 == "totals:" { s += $2 } END { print s + 0 }' "$d"/cg.* 2>/dev/null)
 	printf '%s\t%s\t%s\t%d\t%d\n' "$mod" "$scen" "$fn" $((req1 - req0)) "$tot" >>"$DET_IR"
