@@ -68,7 +68,10 @@ static int mcd_finish(const char *op, const str *key, mcd_rc rc)
 
 static int mcd_key_ok(const str *key)
 {
-	return key != NULL && key->s != NULL && key->len > 0;
+	if(key != NULL && key->s != NULL && key->len > 0)
+		return 1;
+	mcd_arg_error("empty key");
+	return 0;
 }
 
 static const char *mcd_store_fn(mcd_store_op op)
@@ -228,8 +231,7 @@ static void mcd_bad_num(const char *fn, int param_no, char kind, const str *s)
 				fn, pos, mcd_param_name(kind),
 				kind == 'e' ? " of seconds, 0 = never" : "", shown);
 	} else {
-		LM_DBG("memcached: %s(): %s must be a non-negative integer, got "
-			   "'%s'\n",
+		mcd_arg_error("%s(): %s must be a non-negative integer, got '%s'",
 				fn, mcd_param_name(kind), shown);
 	}
 }
@@ -319,21 +321,21 @@ MCD_FIXUP(mcd_decr, "kdo")
 
 /*
  * The run-time helpers below return -1 on a bad argument and log the
- * reason at debug level only: the caller reports the failure, once, as
- * MCD_E_ARG through mcd_finish.
+ * reason with mcd_arg_error: the caller reports the failure, once, as
+ * MCD_E_ARG through mcd_finish, which logs that reason.
  */
 
 /* Expands a key; -1 when it cannot be expanded or is empty. */
 static int mcd_get_key(sip_msg_t *msg, const char *fn, char *p, str *key)
 {
 	if(fixup_get_svalue(msg, (gparam_t *)p, key) < 0) {
-		LM_DBG("memcached: %s(): cannot expand the key\n", fn);
+		mcd_arg_error("%s(): cannot expand the key", fn);
 		key->s = NULL;
 		key->len = 0;
 		return -1;
 	}
 	if(key->len <= 0) {
-		LM_DBG("memcached: %s(): empty key\n", fn);
+		mcd_arg_error("%s(): empty key", fn);
 		return -1;
 	}
 	return 0;
@@ -354,7 +356,7 @@ static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 			&& e->text.len == 0 && e->spec != NULL) {
 		memset(&v, 0, sizeof(v));
 		if(pv_get_spec_value(msg, e->spec, &v) != 0) {
-			LM_DBG("memcached: %s(): cannot get the value\n", fn);
+			mcd_arg_error("%s(): cannot get the value", fn);
 			return -1;
 		}
 		if(v.flags & PV_VAL_NULL) {
@@ -370,7 +372,7 @@ static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 		return 0;
 	}
 	if(fixup_get_svalue(msg, (gparam_t *)p, val) < 0) {
-		LM_DBG("memcached: %s(): cannot expand the value\n", fn);
+		mcd_arg_error("%s(): cannot expand the value", fn);
 		return -1;
 	}
 	return 0;
@@ -383,7 +385,7 @@ static int mcd_get_num(
 	str s;
 
 	if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
-		LM_DBG("memcached: %s(): cannot expand the %s\n", fn,
+		mcd_arg_error("%s(): cannot expand the %s", fn,
 				mcd_param_name(kind));
 		return -1;
 	}
@@ -578,8 +580,8 @@ static sr_kemi_xval_t mcd_kemi_xval;
 static int mcd_kemi_expire(const char *fn, int expire)
 {
 	if(expire < 0) {
-		LM_DBG("memcached: KSR.memcached.%s: expire must be a non-negative "
-			   "integer, got %d\n",
+		mcd_arg_error("KSR.memcached.%s: expire must be a non-negative "
+					  "integer, got %d",
 				fn, expire);
 		return -1;
 	}
@@ -672,8 +674,8 @@ static sr_kemi_xval_t *ki_mcd_counter(int incr, str *key, int delta)
 
 	memset(&mcd_kemi_xval, 0, sizeof(mcd_kemi_xval));
 	if(delta < 0) {
-		LM_DBG("memcached: KSR.memcached.%s: delta must be a non-negative "
-			   "integer, got %d\n",
+		mcd_arg_error("KSR.memcached.%s: delta must be a non-negative "
+					  "integer, got %d",
 				op, delta);
 		rc = MCD_E_ARG;
 	} else {

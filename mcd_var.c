@@ -85,17 +85,19 @@ static mcd_rc pv_mcd_key(struct sip_msg *msg, pv_param_t *param, mcd_pv_key *k)
 	if(msg == NULL || param == NULL || param->pvn.u.dname == NULL)
 		return MCD_E_ARG;
 	if(pv_printf_s(msg, (pv_elem_t *)param->pvn.u.dname, &name) != 0) {
-		LM_DBG("memcached: cannot expand the key (too long?)\n");
+		mcd_arg_error("cannot expand the key (too long?)");
 		return MCD_E_ARG;
 	}
 	k->key = name;
 	if(!mcd_split_key_expire(name.s, (size_t)name.len, &ks, &klen,
 			   &k->has_expire, &k->expire)) {
-		LM_DBG("memcached: \"=>N\" needs N a non-negative integer\n");
+		mcd_arg_error("\"=>N\" needs N a non-negative integer");
 		return MCD_E_ARG;
 	}
-	if(klen == 0)
+	if(klen == 0) {
+		mcd_arg_error("empty key");
 		return MCD_E_ARG;
+	}
 	k->key.s = (char *)ks;
 	k->key.len = (int)klen;
 	if(!k->has_expire)
@@ -243,7 +245,7 @@ static int pv_mcd_counter(struct sip_msg *msg, pv_param_t *param,
 		return 0;
 	}
 	if(!pv_mcd_int(val, &n)) {
-		LM_DBG("memcached: %s: the value is not an integer\n", pv);
+		mcd_arg_error("%s: the value is not an integer", pv);
 		mcd_log_result(fn, &k.key, MCD_E_ARG);
 		return 0;
 	}
@@ -286,8 +288,7 @@ int pv_set_mcd_expire(
 		return 0;
 	}
 	if(!pv_mcd_int(val, &n) || n < 0 || n > (int64_t)MCD_EXPIRE_MAX) {
-		LM_DBG("memcached: $mctex: the expiry is not a non-negative "
-			   "integer\n");
+		mcd_arg_error("$mctex: the expiry is not a non-negative integer");
 		mcd_log_result("touch", &k.key, MCD_E_ARG);
 		return 0;
 	}

@@ -20,6 +20,8 @@
  * The work is done by the host-independent core (mcd_client.h); this file
  * only translates Kamailio's types and life cycle to it.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,10 +351,24 @@ int mcd_script_rc(mcd_rc rc)
 /* The text $mcd(err) shows: the client's detail when it belongs to this
  * outcome; a bad argument found before the client was called has none of
  * its own (the client may still hold an older failure). */
+/* why the Kamailio layer refused an argument; consumed by the next log */
+static char mcd_arg_reason[MCD_ERRBUF_SIZE];
+
+void mcd_arg_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(mcd_arg_reason, sizeof(mcd_arg_reason), fmt, ap);
+	va_end(ap);
+}
+
 static const char *mcd_result_text(mcd_client *c, mcd_rc rc)
 {
 	const char *d = c ? mcd_client_errdetail(c) : "";
 
+	if(rc == MCD_E_ARG && mcd_arg_reason[0])
+		return mcd_arg_reason;
 	if(rc == MCD_E_ARG && c && mcd_client_last_rc(c) != MCD_E_ARG)
 		return mcd_strerror(rc);
 	if(rc == MCD_NOT_FOUND || rc == MCD_EXISTS || rc == MCD_NOT_STORED)
@@ -368,6 +384,7 @@ void mcd_log_result(const char *op, const str *key, mcd_rc rc)
 
 	if(rc == MCD_OK) {
 		mcd_pvinfo_record(MCD_RET_OK, NULL);
+		mcd_arg_reason[0] = '\0';
 		return;
 	}
 	text = mcd_result_text(c, rc);
@@ -382,4 +399,5 @@ void mcd_log_result(const char *op, const str *key, mcd_rc rc)
 		LM_DBG("memcached: %s '%s': %s\n", op, shown, text);
 	else
 		LM_ERR("memcached: %s '%s' failed: %s\n", op, shown, text);
+	mcd_arg_reason[0] = '\0';
 }

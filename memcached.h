@@ -68,4 +68,11 @@ int mcd_script_rc(mcd_rc rc);
  */
 void mcd_log_result(const char *op, const str *key, mcd_rc rc);
 
+/*
+ * Notes why an argument was refused in the Kamailio layer; the next
+ * mcd_log_result(..., MCD_E_ARG) logs this reason (once, at error level)
+ * and puts it in $mcd(err).
+ */
+void mcd_arg_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -200,6 +200,8 @@ for o in inc-null dec-null inc-avp inc-empty dec-empty dec-str; do
 	t_eq "$o on a missing key: not created" "" "$(mc_get A "nz-miss-$o")"
 	t_eq "$o: \$mcd(rc) -3" -3 "$(hv X-Rc)"
 	t_eq "$o: one error line" 1 "$(errors K "$m")"
+	t_eq "$o: the error line says why" 1 \
+		"$(log_count K "$m" 'ERROR.*the value is not an integer')"
 	rq K "X-Op: $o" "X-Key: nz-cnt" "X-Val: abc"
 	t_eq "$o on a counter: unchanged" 10 "$(mc_get A nz-cnt)"
 done
@@ -210,6 +212,8 @@ for o in tex-null tex-avp tex-empty tex-str; do
 	t_eq "$o: nothing sent" "$before" "$(mc_cmds A)"
 	t_eq "$o: \$mcd(rc) -3" -3 "$(hv X-Rc)"
 	t_eq "$o: one error line" 1 "$(errors K "$m")"
+	t_eq "$o: the error line says why" 1 \
+		"$(log_count K "$m" 'ERROR.*expiry is not a non-negative integer')"
 	t_range "$o: expiry unchanged (not made immortal)" 280 300 "$(mc_ttl A nz-ttl)"
 done
 rq K "X-Op: tex" "X-Key: nz-ttl" "X-Val: 200"
