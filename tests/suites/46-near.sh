@@ -224,6 +224,36 @@ t_eq "near_misses 0" 0 "$(kstat C near_misses)"
 t_eq "no near member in memcached.stats" "" "$(near_field C entries)"
 stop_pid "$KAM_PID_C"
 
+echo "# doc/examples/near-cache.cfg gives what its header announces"
+SYS_MODS=/usr/lib/x86_64-linux-gnu/kamailio/modules
+start_kamailio E "$TOP/doc/examples/near-cache.cfg" -L "$TOP:$SYS_MODS" \
+	-A "$SRV" -A "CTL_SOCKET=\"unix:$T_DIR/kam-E/ctl\"" || exit 1
+rq E
+t_eq "no route: default" default "$(reply_hdr "$REPLY" X-Mcd-Route)"
+rq E "X-Route: gw1"
+t_eq "a route written through the module shows at once" gw1 \
+	"$(reply_hdr "$REPLY" X-Mcd-Route)"
+t_eq "on the server" gw1 "$(mc_get A route:test)"
+mc_set A route:test 0 0 gw2 >/dev/null
+rq E
+t_eq "another client's change: not yet (bound 5 s)" gw1 \
+	"$(reply_hdr "$REPLY" X-Mcd-Route)"
+rq E
+t_eq "not blocked" 200 "$(printf '%s\n' "$REPLY" | awk '/^SIP\/2.0 /{c=$2} END {print c}')"
+mc_set A bl:127.0.0.1 0 0 1 >/dev/null
+ts=$(now_ms) code="" after=""
+# bounded: 2 s bound + 2 s margin for a loaded machine
+while [ $(($(now_ms) - ts)) -lt 4000 ]; do
+	rq E
+	code=$(printf '%s\n' "$REPLY" | awk '/^SIP\/2.0 /{c=$2} END {print c}')
+	[ "$code" = 403 ] && { after=$(($(now_ms) - ts)); break; }
+	sleep 0.1
+done
+t_eq "a blocked address gets 403 within the 2 s bound (+2 s margin)" 403 "$code"
+t_log "403 after ${after:-never} ms"
+mc_cmd A "delete bl:127.0.0.1" >/dev/null
+stop_pid "$KAM_PID_E"
+
 echo "# bad parameters stop start-up with one clear error"
 # expect_fail NAME REGEX DEFS...: Kamailio must not start; its log names it
 expect_fail() {
