@@ -430,6 +430,24 @@ run_functions_cfg() {
 	stop_kamailio functions.cfg
 }
 
+run_get_cfg() {
+	start_memcached || return
+	start_kamailio get "$EX/get.cfg" "$OUR_PATH" "127.0.0.1:$MC_PORT" || return
+	sip alice
+	expect get.cfg X-Mcd-Get '-1 none'
+	expect get.cfg X-Mcd-Calls '1 42'
+	stop_kamailio get.cfg
+}
+
+run_events_cfg() {
+	start_memcached || return
+	start_kamailio events "$EX/events.cfg" "$OUR_PATH" "127.0.0.1:$MC_PORT" || return
+	sip alice
+	expect events.cfg X-Mcd-Rc -1
+	expect events.cfg X-Mcd-Alarm 0
+	stop_kamailio events.cfg
+}
+
 run_rpc_cfg() {
 	local out
 	start_memcached || return
@@ -572,6 +590,8 @@ run_params_cfg
 run_cluster_cfg
 run_pv_cfg
 run_functions_cfg
+run_get_cfg
+run_events_cfg
 run_rpc_cfg
 run_kemi_cfg
 run_compat_cfg
