@@ -31,6 +31,26 @@ near_field() {
 	kamcmd_to "$1" memcached.stats 2>/dev/null | awk -v f="$2:" '
 		$1=="near:" {n=1} n && $1==f {print $2; exit}'
 }
+CRASH='segfault\|SIGSEGV\|SIGABRT\|signal 11\|signal 6\|core dump\|BUG:'
+# stop_clean NAME: SIGTERM; the near cache is freed once, in the main
+# process, after the workers ended: exit status 0 and no crash in the log
+stop_clean() {
+	local v="KAM_PID_$1" lv="KAM_LOG_$1" rc
+	kill "${!v}" 2>/dev/null
+	for _ in $(seq 1 100); do
+		kill -0 "${!v}" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "${!v}" 2>/dev/null; then
+		t_fail "$1: still running 10 s after SIGTERM"
+		stop_pid "${!v}"
+		return
+	fi
+	wait "${!v}" 2>/dev/null
+	rc=$?
+	t_eq "$1: exits cleanly on SIGTERM" 0 "$rc"
+	t_eq "$1: no crash in the log" 0 "$(grep -c "$CRASH" "${!lv}")"
+}
 shm_used() {
 	kamcmd_to "$1" core.shmmem 2>/dev/null | awk '$1=="used:" {print $2; exit}'
 }
@@ -175,7 +195,7 @@ g0=$(gets)
 rq A "X-Op: get" "X-Key: big:k1"
 t_eq "value read again" hello "$(hv X-Val)"
 t_eq "the next read goes to the server" 1 $(($(gets) - g0))
-stop_pid "$KAM_PID_A"
+stop_clean A
 
 echo "# size bound: near_cache_size=100, 20,000 distinct keys"
 start_kamailio B "$CFG" -A "$SRV" -A 'NEAR_SPEC="sz:=60000"' \
@@ -205,7 +225,7 @@ t_log "shm used: $s0 -> $s1"
 # statistics, allocator fragments)
 t_range "shm use flat (growth <= 64 KB)" -65536 65536 $((s1 - s0))
 t_eq "no error lines" 0 "$(grep -c ERROR "$KAM_LOG_B")"
-stop_pid "$KAM_PID_B"
+stop_clean B
 
 echo "# near cache off (default): near_flush is a fault, statistics 0"
 start_kamailio C "$CFG" -A "$SRV" || exit 1
