@@ -699,6 +699,65 @@ START_TEST(t_server_restart)
 }
 END_TEST
 
+START_TEST(t_delete_after_restart)
+{
+	/* the first delete on a connection the server dropped is sent again
+	 * on a new one; "not found" then may be its own earlier effect, and
+	 * the key is gone either way: a success, not -1 */
+	mcd_rc rc;
+
+	cli(_i);
+	PUT_S("dr", "1", 0);
+	ck_assert_msg(mcd_ts_restart(&g_srv) == 0, "restart failed");
+	rc = mcd_delete(g_cli, K("dr"));
+	ck_assert_msg(rc == MCD_OK, "delete after a restart: rc=%d (%s) %s", rc,
+			mcd_strerror(rc), mcd_client_errdetail(g_cli));
+	/* without a retry in between, a missing key is still "not found" */
+	rc = mcd_delete(g_cli, K("dr"));
+	ck_assert_int_eq(rc, MCD_NOT_FOUND);
+}
+END_TEST
+
+/* collects what the client logs */
+static char g_log[4096];
+
+static void grab_log(void *ctx, mcd_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	if(lvl == MCD_LOG_WARN)
+		snprintf(g_log + strlen(g_log), sizeof(g_log) - strlen(g_log), "%s|",
+				msg);
+}
+
+static void slow_tweak(mcd_config *cfg, void *arg)
+{
+	(void)arg;
+	cfg->slow_threshold_us = 1;
+	cfg->log = grab_log;
+}
+
+START_TEST(t_slow_key_log_safe)
+{
+	/* a key from a SIP message must not forge log lines */
+	static const char key[] = "evil\nFAKE LOG LINE\x01\x7f";
+	mcd_buf b;
+	uint32_t fl;
+
+	g_log[0] = '\0';
+	g_cli = t_client(g_servers, _i, NULL, slow_tweak, NULL);
+	mcd_buf_init(&b, mcd_allocator_system());
+	(void)mcd_get(g_cli, key, sizeof(key) - 1, &b, &fl);
+	mcd_buf_free(&b);
+	ck_assert_msg(strstr(g_log, "slow get") != NULL, "no slow warning: %s",
+			g_log);
+	ck_assert_msg(strchr(g_log, '\n') == NULL && strchr(g_log, '\x01') == NULL
+					&& strchr(g_log, '\x7f') == NULL,
+			"raw control bytes in the log: %s", g_log);
+	ck_assert_msg(strstr(g_log, "evil\\x0aFAKE LOG LINE\\x01\\x7f") != NULL,
+			"key not shown log-safe: %s", g_log);
+}
+END_TEST
+
 Suite *suite_client(void)
 {
 	Suite *s = suite_create("client");
@@ -740,6 +799,8 @@ Suite *suite_client(void)
 	tcase_add_loop_test(tc, t_server_info, 0, 2);
 	tcase_add_loop_test(tc, t_errdetail, 0, 2);
 	tcase_add_loop_test(tc, t_server_restart, 0, 2);
+	tcase_add_loop_test(tc, t_delete_after_restart, 0, 2);
+	tcase_add_loop_test(tc, t_slow_key_log_safe, 0, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
