@@ -10,7 +10,8 @@
 #   scripts/trixie.sh shell       an interactive shell in /src
 #   scripts/trixie.sh clean       unmount and remove the root
 #
-# /proc, /dev, /dev/pts, /dev/shm and /sys are mounted only while a command
+# The root itself (bound onto itself), /proc, /dev, /dev/pts, /dev/shm and
+# /sys are mounted only while a command
 # runs; a trap unmounts them on exit, INT and TERM. Nothing is ever removed
 # while something is mounted under the root (scripts/umount-under.sh).
 # Inside, MCD_IN_TRIXIE=1 keeps the nested `make check` from starting a leg
@@ -78,6 +79,10 @@ mount_all() {
 	# Left over from a run that was killed with -9: start clean.
 	unmount_all
 	mounted=yes
+	# The root as a mount point of its own: inside, / must be one for
+	# `ip netns add` (it remounts / as a slave).
+	mount --bind "$root" "$root"
+	mount --make-private "$root"
 	mount -t proc proc "$root/proc"
 	mount --bind /dev "$root/dev"
 	mount --make-private "$root/dev"
