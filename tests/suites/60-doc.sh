@@ -448,6 +448,18 @@ run_events_cfg() {
 	stop_kamailio events.cfg
 }
 
+run_near_cache_cfg() {
+	start_memcached || return
+	start_kamailio near "$EX/near-cache.cfg" "$OUR_PATH" "127.0.0.1:$MC_PORT" || return
+	sip alice
+	expect near-cache.cfg X-Mcd-Route default
+	sip alice "X-Route: gw1"
+	expect near-cache.cfg X-Mcd-Route gw1
+	sip alice
+	expect near-cache.cfg X-Mcd-Route gw1
+	stop_kamailio near-cache.cfg
+}
+
 run_rpc_cfg() {
 	local out
 	start_memcached || return
@@ -592,6 +604,7 @@ run_pv_cfg
 run_functions_cfg
 run_get_cfg
 run_events_cfg
+run_near_cache_cfg
 run_rpc_cfg
 run_kemi_cfg
 run_compat_cfg
