@@ -74,14 +74,14 @@ END {
 	if (has_ir[k] && has_ir[h])
 		printf "  %-66s %s (%.0f vs %.0f instructions, %.2fx)\n", "network read ($mct): own instructions no more than the shipped module's",
 			mark(ir[k] <= ir[h]), ir[k], ir[h], ir[h] > 0 ? ir[k] / ir[h] : 0
-	kinds["freeze"] = "after SIGCONT of a frozen server"; kinds["kill"] = "after a server restart"
+	kinds["freeze"] = "after SIGCONT (retry_timeout=30)"; kinds["kill"] = "after a restart (retry_timeout=30)"
 	split("freeze kill", K, " ")
 	for (i = 1; i <= 2; i++) {
 		if (!((K[i], "ours") in flt)) continue
 		split(flt[K[i], "ours"], f, "\t")
 		r = f[10]
 		ok = r !~ /^>/ && r != "n/a" && num(r) < 1
-		printf "  %-66s %s (%s s)\n", "recovery " kinds[K[i]] " with retry_timeout=30: under 1 s", mark(ok), r
+		printf "  %-66s %s (%s s)\n", "recovery " kinds[K[i]] ": under 1 s", mark(ok), r
 	}
 	if (("two-live", "ours") in flt) {
 		split(flt["two-live", "ours"], f, "\t")
