@@ -2,10 +2,10 @@
 # Benchmark of our memcached.so against the module Kamailio ships, in one run,
 # on one memcached, with the same SIP load (see bench/README).
 #
-#   bench/run.sh                 full run (about 6 minutes on 2 cores),
+#   bench/run.sh                 full run (about 8 minutes on 2 cores),
 #                                results in doc/bench/
-#   BENCH_SMOKE=1 bench/run.sh   every scenario for about 1 s, results in a
-#                                temp dir (printed), about half a minute
+#   BENCH_SMOKE=1 bench/run.sh   every part in short, results in a
+#                                temp dir (printed), about 80 s
 #
 # Knobs (environment): BENCH_OUT (output dir), BENCH_RATE (sipp calls/s,
 # default 20000), BENCH_DUR (seconds of load per run), BENCH_ROUNDS (A B
