@@ -10,7 +10,7 @@ PKGS="kamailio kamailio-memcached-modules kamailio-lua-modules
  libsasl2-dev libsasl2-modules dpkg-dev valgrind xsltproc docbook-xsl
  docbook-xml lynx gnuplot-nox clang debhelper lintian
  iproute2 netcat-openbsd make gcc bison flex libxml2-utils cmake python3
- curl build-essential"
+ curl build-essential strace"
 
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 # The Debian 13 leg of `make check` builds its root with debootstrap; only
