@@ -15,7 +15,7 @@ if ! command -v clang >/dev/null; then
 fi
 if [ ! -f "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ] &&
 	! compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null; then
-	echo "  skipped: libFuzzer runtime missing (package libclang-rt-14-dev)"
+	echo "  skipped: libFuzzer runtime missing (package libclang-rt-N-dev of the installed clang)"
 	exit 77
 fi
 
