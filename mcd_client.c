@@ -161,10 +161,13 @@ static mcd_rc setup_handle(mcd_client *c, memcached_st *mc,
 		return mcd_set_err(c, MCD_E_CONFIG, "cannot set allocators");
 	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
 			(cfg->binary || cfg->noreply || (cfg->username && *cfg->username)));
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
-			MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
-	if(weighted)
-		memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
+	/* one server needs no distribution: ketama would hash every key */
+	if(nsrv > 1) {
+		memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+				MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
+		if(weighted)
+			memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
+	}
 	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
 	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, to_ms);
 	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, to_ms);

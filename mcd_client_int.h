@@ -66,8 +66,10 @@ struct mcd_client {
 typedef struct mcd_route {
 	char key[MCD_KEY_MAX + 1]; /* wire key */
 	size_t key_len;
-	char group[MCD_KEY_MAX + 24]; /* hashes to the chosen server; not sent */
+	const char *group; /* hashes to the chosen server; not sent: the key
+						* itself, or gbuf with failover */
 	size_t group_len;
+	char gbuf[MCD_KEY_MAX + 24];
 	size_t idx;   /* the chosen server */
 	size_t home;  /* the server the key hashes to */
 	int64_t seen; /* breaker mark seen when routing (0 = up) */

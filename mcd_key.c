@@ -15,6 +15,7 @@
  * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
  * GNU General Public License for more details.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "mcd_key.h"
@@ -34,17 +35,18 @@ bool mcd_parse_expire(const char *s, size_t len, uint32_t *out)
 bool mcd_split_key_expire(const char *in, size_t len, const char **key,
 		size_t *key_len, bool *has_expire, uint32_t *expire)
 {
-	size_t i;
+	const char *p = in, *end = in + len, *eq;
 
 	*key = in;
 	*key_len = len;
 	*has_expire = false;
-	for(i = 0; i + 1 < len; i++) {
-		if(in[i] == '=' && in[i + 1] == '>') {
-			*key_len = i;
+	while(p < end && (eq = memchr(p, '=', (size_t)(end - p))) != NULL) {
+		if(eq + 1 < end && eq[1] == '>') {
+			*key_len = (size_t)(eq - in);
 			*has_expire = true;
-			return mcd_parse_expire(in + i + 2, len - i - 2, expire);
+			return mcd_parse_expire(eq + 2, (size_t)(end - eq - 2), expire);
 		}
+		p = eq + 1;
 	}
 	return true;
 }
@@ -55,12 +57,27 @@ bool mcd_key_byte_ok(unsigned char b)
 	return b > 0x20 && b != 0x7f;
 }
 
+/*
+ * mcd_key_byte_ok over a whole key. This runs over every key of every
+ * call, so eight bytes are looked at a time: a word is flagged when one of
+ * its bytes is below 0x21 or equal to 0x7f (exact, never a false alarm
+ * for bytes of 0x80 and above), and only then are its bytes checked.
+ */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
 static bool bytes_ok(const char *s, size_t len)
 {
-	size_t i;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	uint64_t w, x;
 
-	for(i = 0; i < len; i++)
-		if(!mcd_key_byte_ok((unsigned char)s[i]))
+	for(; end - p >= 8; p += 8) {
+		memcpy(&w, p, 8);
+		x = w ^ (0x7f * ONES);
+		if((((w - 0x21 * ONES) & ~w) | ((x - ONES) & ~x)) & HIGHS)
+			break;
+	}
+	for(; p < end; p++)
+		if(*p <= 0x20 || *p == 0x7f)
 			return false;
 	return true;
 }

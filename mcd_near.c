@@ -395,7 +395,8 @@ uint32_t mcd_near_ttl_ms(const mcd_near *n, const char *key, size_t len)
 		return 0;
 	for(i = 0; i < n->nprefixes; i++) {
 		p = &n->prefixes[i];
-		if(p->len <= len && memcmp(p->str, key, p->len) == 0)
+		if(p->len <= len && p->str[0] == key[0]
+				&& memcmp(p->str, key, p->len) == 0)
 			return p->ms;
 	}
 	return 0;

@@ -434,10 +434,6 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 		return done(c, mcd_set_err(c, MCD_E_ARG, "empty key"));
 	if(d->has_expire && q->expire > MCD_EXPIRE_MAX)
 		return done(c, mcd_set_err(c, MCD_E_ARG, "expire out of range"));
-	r.key_len = mcd_key_build(
-			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
-	if(r.key_len == 0)
-		return done(c, mcd_set_err(c, MCD_E_ARG, "key could not be built"));
 	if(c->near && (near_ttl = mcd_near_ttl_ms(c->near, key, key_len)) > 0) {
 		if(q->kind == OP_GET) {
 			switch(mcd_near_get(c->near, key, key_len, q->out, &q->out_flags)) {
@@ -454,6 +450,10 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 		near_ticket = mcd_near_ticket(c->near, key, key_len);
 		near_sent = mcd_near_now(c->near);
 	}
+	r.key_len = mcd_key_build(
+			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
+	if(r.key_len == 0)
+		return done(c, mcd_set_err(c, MCD_E_ARG, "key could not be built"));
 	if((rc = mcd_route_key(c, &r)) != MCD_OK) {
 		/* refused without sending: still an operation, and an error */
 		mcd_server_stats *st = &c->stats[r.idx];

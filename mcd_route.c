@@ -70,7 +70,7 @@ mcd_rc mcd_route_key(mcd_client *c, mcd_route *r)
 	size_t i, n = c->nservers;
 
 	r->home = r->idx = hash_index(c, r->key, r->key_len);
-	memcpy(r->group, r->key, r->key_len + 1);
+	r->group = r->key;
 	r->group_len = r->key_len;
 	if(usable(c, r->home, r))
 		return MCD_OK;
@@ -78,9 +78,10 @@ mcd_rc mcd_route_key(mcd_client *c, mcd_route *r)
 		return mcd_set_err(c, MCD_E_DEAD, "server %s marked dead",
 				c->srv[r->home].name);
 	for(i = 1; i <= 2 * n; i++) {
-		int len = snprintf(r->group, sizeof(r->group), "%.*s#%zu",
+		int len = snprintf(r->gbuf, sizeof(r->gbuf), "%.*s#%zu",
 				(int)r->key_len, r->key, i);
-		if(usable(c, hash_index(c, r->group, (size_t)len), r)) {
+		if(usable(c, hash_index(c, r->gbuf, (size_t)len), r)) {
+			r->group = r->gbuf;
 			r->group_len = (size_t)len;
 			return MCD_OK;
 		}
@@ -88,13 +89,13 @@ mcd_rc mcd_route_key(mcd_client *c, mcd_route *r)
 	for(i = 1; i < n; i++) {
 		size_t idx = (r->home + i) % n;
 		if(c->srv[idx].token[0] && usable(c, idx, r)) {
+			r->group = c->srv[idx].token;
 			r->group_len = strlen(c->srv[idx].token);
-			memcpy(r->group, c->srv[idx].token, r->group_len + 1);
 			return MCD_OK;
 		}
 	}
 	r->idx = r->home;
+	r->group = r->key;
 	r->group_len = r->key_len;
-	memcpy(r->group, r->key, r->key_len + 1);
 	return mcd_set_err(c, MCD_E_DEAD, "all servers marked dead");
 }
