@@ -232,7 +232,6 @@ start_kamailio() {
 	mkdir -p "$d"
 	KPORT=$(free_port)
 	KCTL=$d/ctl
-	KDIR=$d
 	sed -e "s|@CHILDREN@|$children|; s|@SIP_PORT@|$KPORT|; s|@MODULE@|$module|" \
 		-e "s|@CTL_SOCK@|$KCTL|; s|@SERVERS@|$servers|; s|@TIMEOUT_MS@|$TIMEOUT_MS|" \
 		-e "s|@LIVE_KEY@|$live|g" "$BENCH_DIR/kamailio.cfg.in" |
