@@ -8,7 +8,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
-for t in sipp memcached kamailio kamcmd gnuplot gcc taskset ss; do
+for t in sipp memcached kamailio kamcmd gnuplot gcc taskset ss strace; do
 	if ! command -v "$t" >/dev/null; then
 		echo "skip: $t not installed (scripts/deps.sh installs it)"
 		exit 77
