@@ -393,10 +393,16 @@ uint32_t mcd_near_ttl_ms(const mcd_near *n, const char *key, size_t len)
 
 	if(n == NULL || key == NULL)
 		return 0;
+	/* prefixes are short: a plain loop costs less than a call to memcmp */
 	for(i = 0; i < n->nprefixes; i++) {
+		uint32_t j;
+
 		p = &n->prefixes[i];
-		if(p->len <= len && p->str[0] == key[0]
-				&& memcmp(p->str, key, p->len) == 0)
+		if(p->len > len)
+			continue;
+		for(j = 0; j < p->len && p->str[j] == key[j]; j++)
+			;
+		if(j == p->len)
 			return p->ms;
 	}
 	return 0;

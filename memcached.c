@@ -284,13 +284,12 @@ static int mod_init(void)
 	return 0;
 }
 
-mcd_client *mcd_client_get(void)
+/* the first call in a process: kept apart so the common path stays small */
+static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 {
 	char err[MCD_ERRBUF_SIZE];
 	mcd_rc rc;
 
-	if(mcd_client_h != NULL || mcd_client_failed)
-		return mcd_client_h;
 	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
 			&mcd_client_h, err, sizeof(err));
 	if(rc != MCD_OK) {
@@ -301,6 +300,13 @@ mcd_client *mcd_client_get(void)
 	}
 	mcd_client_set_near(mcd_client_h, mcd_near_h);
 	return mcd_client_h;
+}
+
+mcd_client *mcd_client_get(void)
+{
+	if(mcd_client_h != NULL || mcd_client_failed)
+		return mcd_client_h;
+	return mcd_client_create();
 }
 
 static int child_init(int rank)
@@ -376,18 +382,14 @@ static const char *mcd_result_text(mcd_client *c, mcd_rc rc)
 	return *d ? d : mcd_strerror(rc);
 }
 
-void mcd_log_result(const char *op, const str *key, mcd_rc rc)
+/* a failure: kept apart so that a success costs next to nothing */
+static __attribute__((noinline)) void mcd_log_failure(
+		const char *op, const str *key, mcd_rc rc)
 {
 	char shown[MCD_KEY_SHOW_MAX];
-	mcd_client *c = mcd_client_h;
 	const char *text;
 
-	if(rc == MCD_OK) {
-		mcd_pvinfo_record(MCD_RET_OK, NULL);
-		mcd_arg_reason[0] = '\0';
-		return;
-	}
-	text = mcd_result_text(c, rc);
+	text = mcd_result_text(mcd_client_h, rc);
 	mcd_pvinfo_record(mcd_script_rc(rc), text);
 	mcd_key_printable(key && key->s ? key->s : "",
 			(size_t)(key && key->s && key->len > 0 ? key->len : 0), shown,
@@ -399,5 +401,15 @@ void mcd_log_result(const char *op, const str *key, mcd_rc rc)
 		LM_DBG("memcached: %s '%s': %s\n", op, shown, text);
 	else
 		LM_ERR("memcached: %s '%s' failed: %s\n", op, shown, text);
+	mcd_arg_reason[0] = '\0';
+}
+
+void mcd_log_result(const char *op, const str *key, mcd_rc rc)
+{
+	if(rc != MCD_OK) {
+		mcd_log_failure(op, key, rc);
+		return;
+	}
+	mcd_pvinfo_record(MCD_RET_OK, NULL);
 	mcd_arg_reason[0] = '\0';
 }
