@@ -19,28 +19,11 @@
 #include "core/mem/mem.h"
 #include "core/script_cb.h"
 
+#include "memcached.h"
 #include "mcd_slot.h"
 
 static mcd_buf mcd_slots[MCD_SLOT_COUNT];
 static int mcd_slot_next = 0;
-
-static void *slot_malloc(size_t size, void *ctx)
-{
-	return pkg_malloc(size);
-}
-
-static void *slot_realloc(void *p, size_t size, void *ctx)
-{
-	return pkg_realloc(p, size);
-}
-
-static void slot_free(void *p, void *ctx)
-{
-	pkg_free(p);
-}
-
-static const mcd_allocator mcd_slot_alloc = {
-		slot_malloc, slot_realloc, slot_free, NULL};
 
 void mcd_slot_trim(void)
 {
@@ -78,7 +61,7 @@ int mcd_slot_init(void)
 	int i;
 
 	for(i = 0; i < MCD_SLOT_COUNT; i++)
-		mcd_buf_init(&mcd_slots[i], &mcd_slot_alloc);
+		mcd_buf_init(&mcd_slots[i], &mcd_pkg_allocator);
 	/* top-level routes only: a branch route runs inside the request
 	 * route, which may still use the values it read */
 	if(register_script_cb(mcd_slot_after_msg,

@@ -66,6 +66,9 @@ int mcd_script_rc(mcd_rc rc);
  * (NOT_FOUND, EXISTS, NOT_STORED) and fail-fast on a dead server, error
  * otherwise. Bad arguments found by the caller come here as MCD_E_ARG.
  */
+/* Kamailio's private (pkg) memory as a core allocator. */
+extern const mcd_allocator mcd_pkg_allocator;
+
 void mcd_log_result(const char *op, const str *key, mcd_rc rc);
 
 /*

@@ -79,3 +79,19 @@ need_module() {
 		exit 77
 	fi
 }
+
+# kam_int64: sets KVER to the version of $KAMAILIO and INT64 to 1 when its
+# script integers (and KEMI's) are 64-bit, as from Kamailio 5.7, else 0.
+# shellcheck disable=SC2034 # KVER and INT64 are for the suites
+kam_int64() {
+	KVER=$("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ {print $3; exit}')
+	if [ -z "$KVER" ]; then
+		echo "  cannot read the version of $KAMAILIO"
+		return 1
+	fi
+	if [ "$(printf '5.7\n%s\n' "$KVER" | sort -V | head -1)" = 5.7 ]; then
+		INT64=1
+	else
+		INT64=0
+	fi
+}

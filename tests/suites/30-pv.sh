@@ -21,13 +21,7 @@ start_kamailio S "$CFG" -A "$SRV" -A MCD_STRINGIFY=1 || exit 1
 errors() { log_count "$1" "$2" 'ERROR'; }
 
 # Script integers are 64-bit from Kamailio 5.7 (long), 32-bit before.
-KVER=$("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ {print $3; exit}')
-if [ -z "$KVER" ]; then echo "  cannot read the version of $KAMAILIO"; exit 1; fi
-if [ "$(printf '5.7\n%s\n' "$KVER" | sort -V | head -1)" = 5.7 ]; then
-	INT64=1
-else
-	INT64=0
-fi
+kam_int64 || exit 1
 t_log "Kamailio $KVER: 64-bit script integers: $INT64"
 
 echo "-- strings and integers"

@@ -27,13 +27,7 @@ op() {
 }
 
 # Script integers are 64-bit from Kamailio 5.7 (long), 32-bit before.
-KVER=$("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ {print $3; exit}')
-if [ -z "$KVER" ]; then echo "  cannot read the version of $KAMAILIO"; exit 1; fi
-if [ "$(printf '5.7\n%s\n' "$KVER" | sort -V | head -1)" = 5.7 ]; then
-	INT64=1
-else
-	INT64=0
-fi
+kam_int64 || exit 1
 
 start_memcached A || exit 1
 start_kamailio K "$CFG" -A "MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\"" || exit 1

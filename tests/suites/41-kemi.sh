@@ -18,13 +18,7 @@ MODDIR=$(dirname "$STOCK_MODULE")
 CFG="$TOP/tests/cfg/func-kemi.cfg"
 
 # KEMI returns 64-bit integers (SR_KEMIP_LONG) from Kamailio 5.7.
-KVER=$("$KAMAILIO" -v 2>/dev/null | awk '/^version:/ {print $3; exit}')
-if [ -z "$KVER" ]; then echo "  cannot read the version of $KAMAILIO"; exit 1; fi
-if [ "$(printf '5.7\n%s\n' "$KVER" | sort -V | head -1)" = 5.7 ]; then
-	INT64=1
-else
-	INT64=0
-fi
+kam_int64 || exit 1
 
 # op NAME OP [HEADER...]: runs X-Op; sets RC and TYPE from the reply.
 RC="" TYPE=""
