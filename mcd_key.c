@@ -67,8 +67,13 @@ bool mcd_key_byte_ok(unsigned char b)
 #define HIGHS 0x8080808080808080ull
 static bool bytes_ok(const char *s, size_t len)
 {
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *p, *end;
 	uint64_t w, x;
+
+	if(len == 0)
+		return true; /* s may be NULL then */
+	p = (const unsigned char *)s;
+	end = p + len;
 
 	for(; end - p >= 8; p += 8) {
 		memcpy(&w, p, 8);
