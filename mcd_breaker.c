@@ -15,8 +15,6 @@
  * MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
  * GNU General Public License for more details.
  */
-#include <time.h>
-
 #include "mcd_breaker.h"
 
 #define LD(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
@@ -24,15 +22,6 @@
 #define CAS(p, expp, v)                                     \
 	__atomic_compare_exchange_n((p), (expp), (v), false, \
 			__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
-
-static int64_t mono_ms(void *ctx)
-{
-	struct timespec ts;
-
-	(void)ctx;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void mcd_breaker_init(mcd_breaker *b, mcd_server_stats *st, size_t n,
 		const mcd_config *cfg)
@@ -45,7 +34,7 @@ void mcd_breaker_init(mcd_breaker *b, mcd_server_stats *st, size_t n,
 	b->grace_ms = cfg->probe_interval_ms > 0
 						  ? 2 * (int64_t)cfg->probe_interval_ms + b->claim_ms
 						  : 0;
-	b->now_fn = cfg->now_ms ? cfg->now_ms : mono_ms;
+	b->now_fn = cfg->now_ms ? cfg->now_ms : mcd_clock_mono_ms;
 	b->clock_ctx = cfg->now_ms ? cfg->clock_ctx : NULL;
 }
 

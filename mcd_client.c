@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "mcd_client_int.h"
 
@@ -349,13 +348,6 @@ void mcd_totals_get(const mcd_client *c, mcd_totals *t)
 	}
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 /* Contacts one server on a handle of its own (so only that server is
  * contacted, and the operations' connections are left alone). */
@@ -370,10 +362,10 @@ static mcd_rc contact(mcd_client *c, size_t idx, uint64_t *rtt_us)
 		return mcd_set_err(c, MCD_E_NOMEM, "out of memory");
 	rc = setup_handle(c, &probe, &c->srv[idx], 1, false);
 	if(rc == MCD_OK) {
-		t0 = now_us();
+		t0 = mcd_clock_mono_us();
 		lr = memcached_version(&probe);
 		if(rtt_us)
-			*rtt_us = now_us() - t0;
+			*rtt_us = mcd_clock_mono_us() - t0;
 		if(lr == MEMCACHED_SOME_ERRORS) {
 			/* the one server failed: report its own error */
 			const memcached_instance_st *inst =
@@ -405,35 +397,36 @@ mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us)
 	return rc;
 }
 
-void mcd_probe_tick(mcd_client *c, mcd_event_fn ev, void *arg)
+/* Reports server i's transitions since the prober last looked. */
+static void report(mcd_client *c, size_t i, mcd_event_fn ev, void *arg)
 {
 	bool down, up;
+
+	mcd_breaker_transitions(&c->brk, i, &down, &up);
+	if(down && ev)
+		ev(arg, i, c->srv[i].name, 0);
+	if(up && ev)
+		ev(arg, i, c->srv[i].name, 1);
+}
+
+void mcd_probe_tick(mcd_client *c, mcd_event_fn ev, void *arg)
+{
 	int64_t seen;
 	size_t i;
 
-	for(i = 0; i < c->nservers; i++) {
-		mcd_breaker_transitions(&c->brk, i, &down, &up);
-		if(down && ev)
-			ev(arg, i, c->srv[i].name, 0);
-		if(up && ev)
-			ev(arg, i, c->srv[i].name, 1);
-	}
+	for(i = 0; i < c->nservers; i++)
+		report(c, i, ev, arg);
 	for(i = 0; i < c->nservers; i++) {
 		/* hold the workers off while this probe runs */
 		seen = mcd_breaker_hold(&c->brk, i, c->brk.claim_ms);
 		if(seen == 0)
 			continue;
 		c->err[0] = '\0';
-		if(contact(c, i, NULL) == MCD_OK) {
-			mcd_server_alive(c, i, seen);
-		} else {
+		if(contact(c, i, NULL) != MCD_OK) {
 			mcd_server_dead(c, i, c->err);
 			continue;
 		}
-		mcd_breaker_transitions(&c->brk, i, &down, &up);
-		if(down && ev)
-			ev(arg, i, c->srv[i].name, 0);
-		if(up && ev)
-			ev(arg, i, c->srv[i].name, 1);
+		mcd_server_alive(c, i, seen);
+		report(c, i, ev, arg);
 	}
 }

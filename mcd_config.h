@@ -58,6 +58,11 @@ typedef void (*mcd_log_fn)(void *ctx, mcd_log_level level, const char *msg);
 /* Milliseconds of a monotonic clock; injectable for tests. */
 typedef int64_t (*mcd_clock_fn)(void *ctx);
 
+/* The default mcd_clock_fn: CLOCK_MONOTONIC in ms (ctx unused), one clock
+ * for every process of a host; and the same clock in microseconds. */
+int64_t mcd_clock_mono_ms(void *ctx);
+uint64_t mcd_clock_mono_us(void);
+
 typedef struct mcd_config {
 	const char *servers;       /* "host[:port][:weight],[v6]:port,/path" */
 	const char *prefix;        /* may be NULL or "" */

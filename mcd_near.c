@@ -26,7 +26,6 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "mcd_near.h"
 
@@ -378,12 +377,9 @@ static inline uint64_t near_hash(const char *key, size_t len)
 
 int64_t mcd_near_now(const mcd_near *n)
 {
-	struct timespec ts;
-
 	if(n && n->now_ms)
 		return n->now_ms(n->clock_ctx);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return mcd_clock_mono_ms(NULL);
 }
 
 uint32_t mcd_near_ttl_ms(const mcd_near *n, const char *key, size_t len)

@@ -26,7 +26,6 @@
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "mcd_client_int.h"
 #include "mcd_value.h"
@@ -280,13 +279,6 @@ static const op_desc ops[] = {
 
 /* ---- the pipeline ---- */
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
 
 static mcd_rc done(mcd_client *c, mcd_rc rc)
 {
@@ -334,16 +326,14 @@ static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
 	bump(&st->ops);
 	if(q->kind == OP_GET && (rc == MCD_OK || rc == MCD_NOT_FOUND))
 		bump(rc == MCD_OK ? &st->hits : &st->misses);
+	/* the library holds the server back for a moment after refused
+	 * credentials: still the credentials, not a dead server */
+	if(rc == MCD_E_CONN && s->auth_failed
+			&& lr == MEMCACHED_SERVER_TEMPORARILY_DISABLED)
+		rc = MCD_E_AUTH;
 	if(rc == MCD_E_AUTH) {
 		s->auth_failed = true;
 		mcd_set_err(c, MCD_E_AUTH, "%s: the server refused the credentials",
-				mcd_strerror(MCD_E_AUTH));
-	} else if(rc == MCD_E_CONN && s->auth_failed
-			  && lr == MEMCACHED_SERVER_TEMPORARILY_DISABLED) {
-		/* the library holds the server back for a moment after refused
-		 * credentials: still the credentials, not a dead server */
-		rc = mcd_set_err(c, MCD_E_AUTH,
-				"%s: the server refused the credentials",
 				mcd_strerror(MCD_E_AUTH));
 	}
 	if(rc < 0) {
@@ -370,7 +360,7 @@ static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
 		mcd_server_alive(c, r->idx, r->seen);
 	}
 	if(c->cfg.slow_threshold_us > 0) {
-		took = now_us() - t0;
+		took = mcd_clock_mono_us() - t0;
 		if(took > (uint64_t)c->cfg.slow_threshold_us) {
 			char shown[MCD_KEY_SHOW_MAX];
 			mcd_key_printable(key, key_len, shown, sizeof(shown));
@@ -416,6 +406,19 @@ static void near_update(mcd_client *c, const op_req *q, const char *key,
 	mcd_near_drop(c->near, key, key_len);
 }
 
+/* The wire key of a script key into r (prefix, and MD5 where needed). */
+static mcd_rc wire_key(
+		mcd_client *c, const char *key, size_t key_len, mcd_route *r)
+{
+	if(key == NULL || key_len == 0)
+		return mcd_set_err(c, MCD_E_ARG, "empty key");
+	r->key_len = mcd_key_build(
+			c->prefix, c->prefix_len, key, key_len, r->key, NULL);
+	if(r->key_len == 0)
+		return mcd_set_err(c, MCD_E_ARG, "key could not be built");
+	return MCD_OK;
+}
+
 static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 {
 	const op_desc *d = &ops[q->kind];
@@ -450,10 +453,8 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 		near_ticket = mcd_near_ticket(c->near, key, key_len);
 		near_sent = mcd_near_now(c->near);
 	}
-	r.key_len = mcd_key_build(
-			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
-	if(r.key_len == 0)
-		return done(c, mcd_set_err(c, MCD_E_ARG, "key could not be built"));
+	if((rc = wire_key(c, key, key_len, &r)) != MCD_OK)
+		return done(c, rc);
 	if((rc = mcd_route_key(c, &r)) != MCD_OK) {
 		/* refused without sending: still an operation, and an error */
 		mcd_server_stats *st = &c->stats[r.idx];
@@ -469,7 +470,7 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	if(quiet)
 		set_reply(c, false);
 	/* the clock is read only when someone wants slow operations logged */
-	t0 = c->cfg.slow_threshold_us > 0 ? now_us() : 0;
+	t0 = c->cfg.slow_threshold_us > 0 ? mcd_clock_mono_us() : 0;
 	for(attempts = 1;; attempts++) {
 		lr = d->call(c, &r, q);
 		if(!retry_now(c, &r, lr, attempts - 1, d->retry))
@@ -563,12 +564,8 @@ mcd_rc mcd_server_for_key(
 	mcd_rc rc;
 
 	c->err[0] = '\0';
-	if(key == NULL || key_len == 0)
-		return mcd_set_err(c, MCD_E_ARG, "empty key");
-	r.key_len = mcd_key_build(
-			c->prefix, c->prefix_len, key, key_len, r.key, NULL);
-	if(r.key_len == 0)
-		return mcd_set_err(c, MCD_E_ARG, "key could not be built");
+	if((rc = wire_key(c, key, key_len, &r)) != MCD_OK)
+		return rc;
 	rc = mcd_route_key(c, &r);
 	if(rc == MCD_OK) {
 		*idx = r.idx;
