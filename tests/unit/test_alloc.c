@@ -156,7 +156,9 @@ static void teardown(void)
 	mcd_ts_stop(&g_srv);
 }
 
-static mcd_rc new_client(int binary, t_counter *c, mcd_client **out)
+/* A client of the test server allocating through a. */
+static mcd_rc alloc_client(
+		int binary, const mcd_allocator *a, mcd_client **out)
 {
 	mcd_config cfg;
 	char err[MCD_ERRBUF_SIZE] = "";
@@ -168,7 +170,12 @@ static mcd_rc new_client(int binary, t_counter *c, mcd_client **out)
 	cfg.retry_timeout_s = 1;
 	cfg.prefix = "al:";
 	*out = NULL;
-	return mcd_client_new(&cfg, &c->a, NULL, out, err, sizeof(err));
+	return mcd_client_new(&cfg, a, NULL, out, err, sizeof(err));
+}
+
+static mcd_rc new_client(int binary, t_counter *c, mcd_client **out)
+{
+	return alloc_client(binary, &c->a, out);
 }
 
 START_TEST(t_client_counting)
@@ -332,17 +339,9 @@ static void lib_workload(mcd_client *cl, arena *ar)
 
 static mcd_client *arena_client(int binary, arena *ar)
 {
-	mcd_config cfg;
 	mcd_client *cl = NULL;
-	char err[MCD_ERRBUF_SIZE] = "";
 
-	mcd_config_defaults(&cfg);
-	cfg.servers = g_servers;
-	cfg.binary = binary;
-	cfg.timeout_ms = 2000;
-	cfg.retry_timeout_s = 1;
-	cfg.prefix = "al:";
-	ck_assert_int_eq(mcd_client_new(&cfg, &ar->a, NULL, &cl, err, sizeof(err)), MCD_OK);
+	ck_assert_int_eq(alloc_client(binary, &ar->a, &cl), MCD_OK);
 	return cl;
 }
 
