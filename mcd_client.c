@@ -331,20 +331,39 @@ const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx)
 	return idx < c->nservers ? &c->stats[idx] : NULL;
 }
 
+void mcd_server_counts(const mcd_client *c, size_t idx, mcd_totals *t)
+{
+	const mcd_server_stats *st = &c->stats[idx];
+
+	t->ops = __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
+	t->hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
+	t->misses = __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
+	t->errors = __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
+	t->timeouts = __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
+	t->failfast = __atomic_load_n(&st->failfast, __ATOMIC_RELAXED);
+	t->servers_dead = mcd_breaker_is_dead(&c->brk, idx) ? 1 : 0;
+}
+
+void mcd_totals_add(mcd_totals *sum, const mcd_totals *one)
+{
+	sum->ops += one->ops;
+	sum->hits += one->hits;
+	sum->misses += one->misses;
+	sum->errors += one->errors;
+	sum->timeouts += one->timeouts;
+	sum->failfast += one->failfast;
+	sum->servers_dead += one->servers_dead;
+}
+
 void mcd_totals_get(const mcd_client *c, mcd_totals *t)
 {
+	mcd_totals s;
 	size_t i;
 
 	memset(t, 0, sizeof(*t));
 	for(i = 0; i < c->nservers; i++) {
-		const mcd_server_stats *st = &c->stats[i];
-		t->ops += __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
-		t->hits += __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
-		t->misses += __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
-		t->errors += __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
-		t->timeouts += __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
-		t->failfast += __atomic_load_n(&st->failfast, __ATOMIC_RELAXED);
-		t->servers_dead += mcd_breaker_is_dead(&c->brk, i) ? 1 : 0;
+		mcd_server_counts(c, i, &s);
+		mcd_totals_add(t, &s);
 	}
 }
 

@@ -110,6 +110,13 @@ const char *mcd_server_name(const mcd_client *c, size_t idx); /* "host:port" */
 int mcd_server_is_dead(const mcd_client *c, size_t idx);
 const mcd_server_stats *mcd_server_stats_get(const mcd_client *c, size_t idx);
 
+/* One server's counters (servers_dead: 1 when it is marked dead), each
+ * read atomically from the (possibly shared) record. */
+void mcd_server_counts(const mcd_client *c, size_t idx, mcd_totals *out);
+
+/* Adds one set of counters to a sum. */
+void mcd_totals_add(mcd_totals *sum, const mcd_totals *one);
+
 /* Sums of the counters of every server, and how many are marked dead. */
 void mcd_totals_get(const mcd_client *c, mcd_totals *out);
 

@@ -65,19 +65,11 @@ static const char *mcd_rpc_stats_doc[] = {
 		"entries.",
 		0};
 
-/* counters of one server, or their sums */
-typedef struct mcd_rpc_counts {
-	unsigned long long ops, hits, misses, errors, timeouts, failfast;
-} mcd_rpc_counts;
-
 static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 {
-	const mcd_server_stats *st;
 	mcd_client *c;
 	void *th, *ah, *sh, *toth;
-	mcd_rpc_counts s, tot;
-	unsigned long long dead = 0;
-	int is_dead;
+	mcd_totals s, tot;
 	size_t i, n;
 
 	if((c = mcd_rpc_client(rpc, ctx)) == NULL)
@@ -92,35 +84,30 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 		/* the client counts into shared memory, for all processes; each
 		 * counter is atomic, together they are a close snapshot; the totals
 		 * are summed here so that they always match the servers shown */
-		st = mcd_server_stats_get(c, i);
-		s.ops = __atomic_load_n(&st->ops, __ATOMIC_RELAXED);
-		s.hits = __atomic_load_n(&st->hits, __ATOMIC_RELAXED);
-		s.misses = __atomic_load_n(&st->misses, __ATOMIC_RELAXED);
-		s.errors = __atomic_load_n(&st->errors, __ATOMIC_RELAXED);
-		s.timeouts = __atomic_load_n(&st->timeouts, __ATOMIC_RELAXED);
-		s.failfast = __atomic_load_n(&st->failfast, __ATOMIC_RELAXED);
-		is_dead = mcd_server_is_dead(c, i);
-		tot.ops += s.ops;
-		tot.hits += s.hits;
-		tot.misses += s.misses;
-		tot.errors += s.errors;
-		tot.timeouts += s.timeouts;
-		tot.failfast += s.failfast;
-		dead += is_dead ? 1 : 0;
+		mcd_server_counts(c, i, &s);
+		mcd_totals_add(&tot, &s);
 		if(rpc->array_add(ah, "{", &sh) < 0)
 			return;
 		if(rpc->struct_add(sh, "ssJJJJJJ", "address", mcd_server_name(c, i),
-				   "state", is_dead ? "dead" : "up", "ops", s.ops, "hits",
-				   s.hits, "misses", s.misses, "errors", s.errors, "timeouts",
-				   s.timeouts, "failfast", s.failfast)
+				   "state", s.servers_dead ? "dead" : "up", "ops",
+				   (unsigned long long)s.ops, "hits",
+				   (unsigned long long)s.hits, "misses",
+				   (unsigned long long)s.misses, "errors",
+				   (unsigned long long)s.errors, "timeouts",
+				   (unsigned long long)s.timeouts, "failfast",
+				   (unsigned long long)s.failfast)
 				< 0)
 			return;
 	}
 	if(rpc->struct_add(th, "{", "totals", &toth) < 0)
 		return;
-	if(rpc->struct_add(toth, "JJJJJJJ", "ops", tot.ops, "hits", tot.hits,
-			   "misses", tot.misses, "errors", tot.errors, "timeouts",
-			   tot.timeouts, "failfast", tot.failfast, "servers_dead", dead)
+	if(rpc->struct_add(toth, "JJJJJJJ", "ops", (unsigned long long)tot.ops,
+			   "hits", (unsigned long long)tot.hits, "misses",
+			   (unsigned long long)tot.misses, "errors",
+			   (unsigned long long)tot.errors, "timeouts",
+			   (unsigned long long)tot.timeouts, "failfast",
+			   (unsigned long long)tot.failfast, "servers_dead",
+			   (unsigned long long)tot.servers_dead)
 			< 0)
 		return;
 	mcd_rpc_near_add(rpc, th);
