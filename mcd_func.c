@@ -160,20 +160,9 @@ static mcd_rc mcd_do_counter(
  */
 static mcd_rc mcd_do_get(const str *key, pv_value_t *out)
 {
-	mcd_client *c;
-	mcd_buf *b;
-	uint32_t flags = 0;
-	mcd_rc rc;
-
 	if(!mcd_key_ok(key))
 		return MCD_E_ARG;
-	if((c = mcd_client_get()) == NULL)
-		return MCD_E_NOMEM;
-	b = mcd_value_slot();
-	rc = mcd_get(c, key->s, (size_t)key->len, b, &flags);
-	if(rc == MCD_OK)
-		mcd_pv_value(out, b->data, b->len, flags);
-	return rc;
+	return mcd_read_value(key, out);
 }
 
 /* ---- script functions: parameters ---- */

@@ -32,6 +32,7 @@
 #include "mcd_var.h"
 #include "mcd_key.h"
 #include "mcd_kint.h"
+#include "mcd_slot.h"
 #include "mcd_value.h"
 
 /* The name of a PV after expansion: key and the expiry of this write. */
@@ -105,7 +106,9 @@ static mcd_rc pv_mcd_key(struct sip_msg *msg, pv_param_t *param, mcd_pv_key *k)
 	return MCD_OK;
 }
 
-void mcd_pv_value(pv_value_t *res, char *data, size_t len, uint32_t flags)
+/* a value as the script sees it: see mcd_read_value */
+static void mcd_pv_value(
+		pv_value_t *res, char *data, size_t len, uint32_t flags)
 {
 	int64_t iv;
 	bool num;
@@ -128,31 +131,33 @@ void mcd_pv_value(pv_value_t *res, char *data, size_t len, uint32_t flags)
 	}
 }
 
-int pv_get_mcd_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
+mcd_rc mcd_read_value(const str *key, pv_value_t *out)
 {
 	mcd_client *c;
-	mcd_pv_key k;
 	mcd_buf *b;
 	uint32_t flags = 0;
 	mcd_rc rc;
 
+	if((c = mcd_client_get()) == NULL)
+		return MCD_E_NOMEM;
+	b = mcd_value_slot();
+	rc = mcd_get(c, key->s, (size_t)key->len, b, &flags);
+	if(rc == MCD_OK)
+		mcd_pv_value(out, b->data, b->len, flags);
+	return rc;
+}
+
+int pv_get_mcd_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
+{
+	mcd_pv_key k;
+	mcd_rc rc;
+
 	if(res == NULL)
 		return pv_get_null(msg, param, res);
-	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
-		mcd_log_result("get", &k.key, rc);
-		return pv_get_null(msg, param, res);
-	}
-	if((c = mcd_client_get()) == NULL) {
-		mcd_log_result("get", &k.key, MCD_E_NOMEM);
-		return pv_get_null(msg, param, res);
-	}
-	b = mcd_value_slot();
-	rc = mcd_get(c, k.key.s, (size_t)k.key.len, b, &flags);
+	if((rc = pv_mcd_key(msg, param, &k)) == MCD_OK)
+		rc = mcd_read_value(&k.key, res);
 	mcd_log_result("get", &k.key, rc);
-	if(rc != MCD_OK)
-		return pv_get_null(msg, param, res);
-	mcd_pv_value(res, b->data, b->len, flags);
-	return 0;
+	return rc == MCD_OK ? 0 : pv_get_null(msg, param, res);
 }
 
 int pv_set_mcd_value(

@@ -35,11 +35,12 @@ int pv_set_mcd_expire(
 		struct sip_msg *msg, pv_param_t *param, int op, pv_value_t *val);
 
 /*
- * A value read from memcached as the script sees it (res points into
- * data): an integer (flags 0, decimal text, within the host's script
- * integers, stringify=0) is an int with its text, the server's padding
- * trimmed; anything else is a string.
+ * Reads a (non-empty) script key into one of the module's value slots and
+ * gives it as the script sees it (out points into the slot): an integer
+ * (flags 0, decimal text, within the host's script integers, stringify=0)
+ * is an int with its text, the server's padding trimmed; anything else is
+ * a string. Not reported: the caller hands the outcome to mcd_log_result.
  */
-void mcd_pv_value(pv_value_t *res, char *data, size_t len, uint32_t flags);
+mcd_rc mcd_read_value(const str *key, pv_value_t *out);
 
 #endif

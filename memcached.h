@@ -42,13 +42,6 @@ mcd_client *mcd_client_get(void);
 struct mcd_near;
 struct mcd_near *mcd_near_shared(void);
 
-/*
- * One of a small ring of pkg buffers that hold values read for the script:
- * a value stays valid until the ring comes round again, as with Kamailio's
- * own PV print buffers.
- */
-mcd_buf *mcd_value_slot(void);
-
 /* Script return codes (SPEC section 4). */
 #define MCD_RET_OK 1      /* done or found */
 #define MCD_RET_COND -1   /* missing, exists, not stored */
