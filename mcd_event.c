@@ -46,6 +46,14 @@ str mcd_event_callback = STR_NULL;
 static int mcd_rt_down = -1;
 static int mcd_rt_up = -1;
 
+/* index of event_route[name] in the config, -1 when it has none */
+static int mcd_event_route(char *name)
+{
+	int rt = route_lookup(&event_rt, name);
+
+	return (rt >= 0 && event_rt.rlist[rt] != NULL) ? rt : -1;
+}
+
 int mcd_event_init(void)
 {
 	/* the upper bound keeps the interval in microseconds within an int */
@@ -57,12 +65,8 @@ int mcd_event_init(void)
 	if(mcd_event_callback.s != NULL && mcd_event_callback.len <= 0)
 		mcd_event_callback.s = NULL;
 	/* looked up once: the routes are fixed after the config was parsed */
-	mcd_rt_down = route_lookup(&event_rt, MCD_EV_DOWN);
-	if(mcd_rt_down >= 0 && event_rt.rlist[mcd_rt_down] == NULL)
-		mcd_rt_down = -1;
-	mcd_rt_up = route_lookup(&event_rt, MCD_EV_UP);
-	if(mcd_rt_up >= 0 && event_rt.rlist[mcd_rt_up] == NULL)
-		mcd_rt_up = -1;
+	mcd_rt_down = mcd_event_route(MCD_EV_DOWN);
+	mcd_rt_up = mcd_event_route(MCD_EV_UP);
 	if(mcd_probe_interval == 0) {
 		if(mcd_rt_down >= 0 || mcd_rt_up >= 0 || mcd_event_callback.s)
 			LM_WARN("memcached: probe_interval is 0: the memcached events "
