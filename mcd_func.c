@@ -44,6 +44,7 @@
 #include "core/lvalue.h"
 
 #include "memcached.h"
+#include "mcd_arg.h"
 #include "mcd_func.h"
 #include "mcd_key.h"
 #include "mcd_kint.h"
@@ -309,97 +310,161 @@ MCD_FIXUP(mcd_decr, "kdo")
 /* ---- script functions: run time ---- */
 
 /*
- * The run-time helpers below return -1 on a bad argument and log the
- * reason with mcd_arg_error: the caller reports the failure, once, as
- * MCD_E_ARG through mcd_finish, which logs that reason.
+ * Run time. Kamailio may hand an expanded argument back in a buffer that
+ * the next expansion reuses (see mcd_arg.h), so every function reads its
+ * arguments in one order: numbers first, parsed into integers; then the
+ * key, copied; the value last, used in place until the operation is done.
+ * The helpers log the reason of a bad argument with mcd_arg_error; the
+ * caller reports the outcome, once, through mcd_finish.
  */
 
-/* Expands a key; -1 when it cannot be expanded or is empty. */
-static int mcd_get_key(sip_msg_t *msg, const char *fn, char *p, str *key)
+/* The one variable a format string is made of, or NULL. */
+static pv_spec_t *mcd_lone_pv(const fparam_t *fp)
 {
-	if(fixup_get_svalue(msg, (gparam_t *)p, key) < 0) {
-		mcd_arg_error("%s(): cannot expand the key", fn);
-		key->s = NULL;
-		key->len = 0;
-		return -1;
-	}
-	if(key->len <= 0) {
-		mcd_arg_error("%s(): empty key", fn);
-		return -1;
-	}
-	return 0;
+	const pv_elem_t *e;
+
+	if(fp->type != FPARAM_PVE || (e = fp->v.pve) == NULL)
+		return NULL;
+	if(e->next != NULL || e->text.len != 0)
+		return NULL;
+	return e->spec;
 }
 
 /*
- * Expands a value. A value that is one variable alone is taken as it is,
- * so it is not cut to the size of Kamailio's print buffer.
+ * Expands a key into *key (to be released with mcd_arg_release whatever
+ * the outcome): a literal is borrowed, anything expanded is copied.
+ * MCD_E_ARG when it cannot be expanded or is empty.
  */
-static int mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
-		char num[MCD_I64_STR_MAX])
+static mcd_rc mcd_get_key(sip_msg_t *msg, const char *fn, char *p, mcd_arg *key)
 {
 	fparam_t *fp = (fparam_t *)p;
-	pv_elem_t *e;
+	str s = STR_NULL;
+
+	mcd_arg_borrow(key, &s);
+	if(fp->type == FPARAM_STR) {
+		/* a literal: fixed at start-up, checked not empty there */
+		mcd_arg_borrow(key, &fp->v.str);
+		return MCD_OK;
+	}
+	if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
+		mcd_arg_error("%s(): cannot expand the key", fn);
+		return MCD_E_ARG;
+	}
+	if(s.len <= 0) {
+		mcd_arg_error("%s(): empty key", fn);
+		return MCD_E_ARG;
+	}
+	if(mcd_arg_copy(key, &s) < 0)
+		return MCD_E_NOMEM;
+	return MCD_OK;
+}
+
+/*
+ * Expands a value, last of the arguments: *val may point into Kamailio's
+ * buffers and is used before anything else is expanded. A value that is
+ * one variable alone is taken as it is, so it is not cut to the size of
+ * Kamailio's print buffer; an integer is printed into num, not taken from
+ * Kamailio's static integer buffer.
+ */
+static mcd_rc mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
+		char num[MCD_I64_STR_MAX])
+{
+	pv_spec_t *sp;
 	pv_value_t v;
 
-	if(fp->type == FPARAM_PVE && (e = fp->v.pve) != NULL && e->next == NULL
-			&& e->text.len == 0 && e->spec != NULL) {
+	if((sp = mcd_lone_pv((fparam_t *)p)) != NULL) {
 		memset(&v, 0, sizeof(v));
-		if(pv_get_spec_value(msg, e->spec, &v) != 0) {
+		if(pv_get_spec_value(msg, sp, &v) != 0) {
 			mcd_arg_error("%s(): cannot get the value", fn);
-			return -1;
+			return MCD_E_ARG;
 		}
 		if(v.flags & PV_VAL_NULL) {
 			/* as a format string prints it */
 			val->s = "<null>";
 			val->len = 6;
-		} else if(v.flags & PV_VAL_STR) {
-			*val = v.rs;
-		} else {
+		} else if((v.flags & PV_TYPE_INT) || !(v.flags & PV_VAL_STR)) {
 			val->s = num;
-			val->len = (int)mcd_format_i64(v.ri, num);
+			val->len = (int)mcd_format_i64((int64_t)v.ri, num);
+		} else {
+			*val = v.rs;
 		}
-		return 0;
+		return MCD_OK;
 	}
 	if(fixup_get_svalue(msg, (gparam_t *)p, val) < 0) {
 		mcd_arg_error("%s(): cannot expand the value", fn);
-		return -1;
+		return MCD_E_ARG;
 	}
-	return 0;
+	return MCD_OK;
 }
 
-/* Expands and parses an expire or delta; -1 (logged) when bad. */
-static int mcd_get_num(
+/*
+ * Expands and parses an expire or delta. A variable that holds an integer
+ * is taken as one, without printing it.
+ */
+static mcd_rc mcd_get_num(
 		sip_msg_t *msg, const char *fn, char kind, char *p, uint64_t *out)
 {
+	char num[MCD_I64_STR_MAX];
+	pv_spec_t *sp;
+	pv_value_t v;
+	int64_t n;
 	str s;
 
-	if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
+	if((sp = mcd_lone_pv((fparam_t *)p)) != NULL) {
+		memset(&v, 0, sizeof(v));
+		if(pv_get_spec_value(msg, sp, &v) != 0) {
+			mcd_arg_error("%s(): cannot get the %s", fn, mcd_param_name(kind));
+			return MCD_E_ARG;
+		}
+		if(v.flags & PV_VAL_NULL) {
+			s.s = "<null>";
+			s.len = 6;
+		} else if((v.flags & PV_TYPE_INT) || !(v.flags & PV_VAL_STR)) {
+			n = (int64_t)v.ri;
+			if(n >= 0 && (kind != 'e' || n <= (int64_t)MCD_EXPIRE_MAX)) {
+				*out = (uint64_t)n;
+				return MCD_OK;
+			}
+			s.s = num;
+			s.len = (int)mcd_format_i64(n, num);
+		} else {
+			s = v.rs;
+		}
+	} else if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
 		mcd_arg_error("%s(): cannot expand the %s", fn,
 				mcd_param_name(kind));
-		return -1;
+		return MCD_E_ARG;
 	}
 	if(!mcd_parse_num(kind, &s, out)) {
 		mcd_bad_num(fn, 0, kind, &s);
-		return -1;
+		return MCD_E_ARG;
 	}
-	return 0;
+	return MCD_OK;
 }
 
 static int w_mcd_store(sip_msg_t *msg, const char *fn, mcd_store_op op,
 		char *pkey, char *pval, char *pexp)
 {
 	char num[MCD_I64_STR_MAX];
-	str key, val;
-	uint64_t e;
-	int64_t expire = -1;
+	mcd_arg key;
+	str val;
+	uint64_t e = 0;
+	mcd_rc rc, erc = MCD_OK;
+	int ret;
 
-	if(mcd_get_key(msg, fn, pkey, &key) < 0
-			|| mcd_get_val(msg, fn, pval, &val, num) < 0
-			|| (pexp != NULL && mcd_get_num(msg, fn, 'e', pexp, &e) < 0))
-		return mcd_finish(mcd_store_fn(op), &key, MCD_E_ARG);
 	if(pexp != NULL)
-		expire = (int64_t)e;
-	return mcd_do_store(op, &key, &val, expire);
+		erc = mcd_get_num(msg, fn, 'e', pexp, &e);
+	rc = mcd_get_key(msg, fn, pkey, &key);
+	if(rc == MCD_OK)
+		rc = erc;
+	if(rc == MCD_OK)
+		rc = mcd_get_val(msg, fn, pval, &val, num);
+	if(rc != MCD_OK)
+		ret = mcd_finish(mcd_store_fn(op), &key.s, rc);
+	else
+		ret = mcd_do_store(op, &key.s, &val, pexp != NULL ? (int64_t)e : -1);
+	mcd_arg_release(&key);
+	return ret;
 }
 
 static int w_mcd_add2(sip_msg_t *msg, char *k, char *v)
@@ -434,22 +499,32 @@ static int w_mcd_prepend(sip_msg_t *msg, char *k, char *v)
 
 static int w_mcd_delete(sip_msg_t *msg, char *k, char *unused)
 {
-	str key;
+	mcd_arg key;
+	mcd_rc rc;
+	int ret;
 
-	if(mcd_get_key(msg, "mcd_delete", k, &key) < 0)
-		return mcd_finish("delete", &key, MCD_E_ARG);
-	return mcd_do_delete(&key);
+	rc = mcd_get_key(msg, "mcd_delete", k, &key);
+	ret = rc != MCD_OK ? mcd_finish("delete", &key.s, rc)
+					   : mcd_do_delete(&key.s);
+	mcd_arg_release(&key);
+	return ret;
 }
 
 static int w_mcd_touch(sip_msg_t *msg, char *k, char *e)
 {
-	str key;
-	uint64_t expire;
+	mcd_arg key;
+	uint64_t expire = 0;
+	mcd_rc rc, erc;
+	int ret;
 
-	if(mcd_get_key(msg, "mcd_touch", k, &key) < 0
-			|| mcd_get_num(msg, "mcd_touch", 'e', e, &expire) < 0)
-		return mcd_finish("touch", &key, MCD_E_ARG);
-	return mcd_do_touch(&key, (uint32_t)expire);
+	erc = mcd_get_num(msg, "mcd_touch", 'e', e, &expire);
+	rc = mcd_get_key(msg, "mcd_touch", k, &key);
+	if(rc == MCD_OK)
+		rc = erc;
+	ret = rc != MCD_OK ? mcd_finish("touch", &key.s, rc)
+					   : mcd_do_touch(&key.s, (uint32_t)expire);
+	mcd_arg_release(&key);
+	return ret;
 }
 
 /* Writes a value to the script's output variable; -1 (logged) on failure. */
@@ -470,17 +545,23 @@ static int mcd_set_var(
  */
 static int w_mcd_get(sip_msg_t *msg, char *k, char *o)
 {
-	str key;
+	mcd_arg key;
 	pv_value_t v;
 	mcd_rc rc;
+	int ret;
 
-	if(mcd_get_key(msg, "mcd_get", k, &key) < 0)
-		return mcd_finish("get", &key, MCD_E_ARG);
-	memset(&v, 0, sizeof(v));
-	rc = mcd_do_get(&key, &v);
-	if(rc == MCD_OK && mcd_set_var(msg, "mcd_get", (pv_spec_t *)o, &v) < 0)
-		rc = MCD_E_NOMEM; /* a variable fails to take a value for memory */
-	return mcd_finish("get", &key, rc);
+	if((rc = mcd_get_key(msg, "mcd_get", k, &key)) == MCD_OK) {
+		memset(&v, 0, sizeof(v));
+		rc = mcd_do_get(&key.s, &v);
+		/* v is in a value slot: the output variable's own name may be
+		 * expanded without touching it */
+		if(rc == MCD_OK
+				&& mcd_set_var(msg, "mcd_get", (pv_spec_t *)o, &v) < 0)
+			rc = MCD_E_NOMEM; /* a variable fails to take a value for memory */
+	}
+	ret = mcd_finish("get", &key.s, rc);
+	mcd_arg_release(&key);
+	return ret;
 }
 
 /* A counter as a script value: an integer when the host's script integers
@@ -506,21 +587,26 @@ static int w_mcd_counter(sip_msg_t *msg, int incr, char *k, char *d, char *o)
 	const char *fn = incr ? "mcd_incr" : "mcd_decr";
 	const char *op = incr ? "incr" : "decr";
 	char num[MCD_I64_STR_MAX];
-	str key;
-	uint64_t delta, value = 0;
+	mcd_arg key;
+	uint64_t delta = 0, value = 0;
 	pv_value_t v;
-	mcd_rc rc;
+	mcd_rc rc, drc;
+	int ret;
 
-	if(mcd_get_key(msg, fn, k, &key) < 0
-			|| mcd_get_num(msg, fn, 'd', d, &delta) < 0)
-		return mcd_finish(op, &key, MCD_E_ARG);
-	rc = mcd_do_counter(incr, &key, delta, &value);
+	drc = mcd_get_num(msg, fn, 'd', d, &delta);
+	rc = mcd_get_key(msg, fn, k, &key);
+	if(rc == MCD_OK)
+		rc = drc;
+	if(rc == MCD_OK)
+		rc = mcd_do_counter(incr, &key.s, delta, &value);
 	if(rc == MCD_OK) {
 		mcd_counter_value(&v, value, num);
 		if(mcd_set_var(msg, fn, (pv_spec_t *)o, &v) < 0)
 			rc = MCD_E_NOMEM;
 	}
-	return mcd_finish(op, &key, rc);
+	ret = mcd_finish(op, &key.s, rc);
+	mcd_arg_release(&key);
+	return ret;
 }
 
 static int w_mcd_incr(sip_msg_t *msg, char *k, char *d, char *o)

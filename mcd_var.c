@@ -29,6 +29,7 @@
 #include "core/pvapi.h"
 
 #include "memcached.h"
+#include "mcd_arg.h"
 #include "mcd_var.h"
 #include "mcd_key.h"
 #include "mcd_kint.h"
@@ -70,10 +71,20 @@ int pv_parse_mcd_name(pv_spec_p sp, str *in)
 	return 0;
 }
 
+/* The name is literal text: reading it expands nothing. */
+static bool pv_mcd_name_literal(const pv_param_t *param)
+{
+	const pv_elem_t *fmt = param->pvn.u.dname;
+
+	return fmt != NULL && fmt->next == NULL && fmt->spec == NULL;
+}
+
 /*
  * Expands the name. MCD_E_ARG when it cannot be expanded, holds a bad
  * "=>N" or leaves an empty key; k->key is then what there is of the name,
- * for the log. Logs nothing: the caller reports the outcome.
+ * for the log. Logs nothing: the caller reports the outcome. k->key
+ * points into Kamailio's print buffer (or the parsed name): valid until
+ * something else is expanded.
  */
 static mcd_rc pv_mcd_key(struct sip_msg *msg, pv_param_t *param, mcd_pv_key *k)
 {
@@ -85,7 +96,9 @@ static mcd_rc pv_mcd_key(struct sip_msg *msg, pv_param_t *param, mcd_pv_key *k)
 	k->key.len = 0;
 	if(msg == NULL || param == NULL || param->pvn.u.dname == NULL)
 		return MCD_E_ARG;
-	if(pv_printf_s(msg, (pv_elem_t *)param->pvn.u.dname, &name) != 0) {
+	if(pv_mcd_name_literal(param)) {
+		name = ((pv_elem_t *)param->pvn.u.dname)->text;
+	} else if(pv_printf_s(msg, (pv_elem_t *)param->pvn.u.dname, &name) != 0) {
 		mcd_arg_error("cannot expand the key (too long?)");
 		return MCD_E_ARG;
 	}
@@ -160,55 +173,77 @@ int pv_get_mcd_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 	return rc == MCD_OK ? 0 : pv_get_null(msg, param, res);
 }
 
+/*
+ * The value assigned to $mct, taken before the name is expanded: the core
+ * evaluated it first, and it may sit in a buffer that the name's expansion
+ * reuses (int2str, a transformation, a $sht cell). An integer becomes its
+ * text in num (flags 0); text is copied unless the name is literal.
+ * Release v whatever the outcome.
+ */
+static mcd_rc pv_mcd_store_value(pv_param_t *param, pv_value_t *val,
+		mcd_arg *v, char num[MCD_I64_STR_MAX], uint32_t *flags)
+{
+	str s;
+
+	if(val->flags & PV_TYPE_INT || !(val->flags & PV_VAL_STR)) {
+		/* ri is a long on hosts with 64-bit script integers */
+		s.s = num;
+		s.len = (int)mcd_format_i64((int64_t)val->ri, num);
+		mcd_arg_borrow(v, &s);
+		*flags = 0;
+		return MCD_OK;
+	}
+	*flags = MCD_FLAG_STR;
+	if(pv_mcd_name_literal(param)) {
+		mcd_arg_borrow(v, &val->rs);
+		return MCD_OK;
+	}
+	return mcd_arg_copy(v, &val->rs) < 0 ? MCD_E_NOMEM : MCD_OK;
+}
+
 int pv_set_mcd_value(
 		struct sip_msg *msg, pv_param_t *param, int op, pv_value_t *val)
 {
 	char num[MCD_I64_STR_MAX];
+	static str none = STR_NULL;
 	const char *fn;
-	mcd_client *c;
+	mcd_client *c = NULL;
 	mcd_pv_key k;
-	const char *v;
-	size_t vlen;
-	uint32_t flags;
-	mcd_rc rc;
+	mcd_arg v;
+	uint32_t flags = 0;
+	mcd_rc rc = MCD_OK, krc;
 	bool del;
 
 	del = val == NULL || (val->flags & PV_VAL_NULL);
 	fn = del ? "delete" : (mcd_mode == 1 ? "add" : "set");
-	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
+	mcd_arg_borrow(&v, &none);
+	if(!del)
+		rc = pv_mcd_store_value(param, val, &v, num, &flags);
+	/* a bad name is the first thing to report */
+	if((krc = pv_mcd_key(msg, param, &k)) != MCD_OK)
+		rc = krc;
+	if(rc == MCD_OK && (c = mcd_client_get()) == NULL)
+		rc = MCD_E_NOMEM;
+	if(rc != MCD_OK) {
 		mcd_log_result(fn, &k.key, rc);
-		return 0;
-	}
-	if((c = mcd_client_get()) == NULL) {
-		mcd_log_result(fn, &k.key, MCD_E_NOMEM);
-		return 0;
-	}
-	if(del) {
-		rc = mcd_delete(c, k.key.s, (size_t)k.key.len);
-		mcd_log_result(fn, &k.key, rc);
-		return 0;
-	}
-	if(val->flags & PV_TYPE_INT || !(val->flags & PV_VAL_STR)) {
-		/* ri is a long on hosts with 64-bit script integers */
-		vlen = mcd_format_i64((int64_t)val->ri, num);
-		v = num;
-		flags = 0;
+	} else if(del) {
+		mcd_log_result(fn, &k.key, mcd_delete(c, k.key.s, (size_t)k.key.len));
 	} else {
-		v = val->rs.s;
-		vlen = (size_t)val->rs.len;
-		flags = MCD_FLAG_STR;
+		rc = mcd_store(c, mcd_mode == 1 ? MCD_ADD : MCD_SET, k.key.s,
+				(size_t)k.key.len, v.s.s, (size_t)v.s.len, k.expire, flags);
+		if(rc == MCD_EXISTS || rc == MCD_NOT_STORED) {
+			/* an answer to a function (debug there), but a write of this
+			 * PV that did not happen: the script has no other way to
+			 * learn it */
+			char shown[MCD_KEY_SHOW_MAX];
+			mcd_key_printable(
+					k.key.s, (size_t)k.key.len, shown, sizeof(shown));
+			LM_ERR("memcached: %s '%s' failed: %s\n", fn, shown,
+					mcd_strerror(rc));
+		}
+		mcd_log_result(fn, &k.key, rc);
 	}
-	rc = mcd_store(c, mcd_mode == 1 ? MCD_ADD : MCD_SET, k.key.s,
-			(size_t)k.key.len, v, vlen, k.expire, flags);
-	if(rc == MCD_EXISTS || rc == MCD_NOT_STORED) {
-		/* an answer to a function (debug there), but a write of this PV
-		 * that did not happen: the script has no other way to learn it */
-		char shown[MCD_KEY_SHOW_MAX];
-		mcd_key_printable(k.key.s, (size_t)k.key.len, shown, sizeof(shown));
-		LM_ERR("memcached: %s '%s' failed: %s\n", fn, shown,
-				mcd_strerror(rc));
-	}
-	mcd_log_result(fn, &k.key, rc);
+	mcd_arg_release(&v);
 	return 0;
 }
 
@@ -243,13 +278,16 @@ static int pv_mcd_counter(struct sip_msg *msg, pv_param_t *param,
 	int64_t n = 0;
 	uint64_t delta, value;
 	mcd_rc rc;
-	bool up;
+	bool up, is_int;
 
+	/* the value first, into an integer: the name's expansion may reuse
+	 * the buffer it is in */
+	is_int = pv_mcd_int(val, &n);
 	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
 		mcd_log_result(fn, &k.key, rc);
 		return 0;
 	}
-	if(!pv_mcd_int(val, &n)) {
+	if(!is_int) {
 		mcd_arg_error("%s: the value is not an integer", pv);
 		mcd_log_result(fn, &k.key, MCD_E_ARG);
 		return 0;
@@ -287,12 +325,15 @@ int pv_set_mcd_expire(
 	mcd_pv_key k;
 	int64_t n = 0;
 	mcd_rc rc;
+	bool ok;
 
+	/* the value first: see pv_mcd_counter */
+	ok = pv_mcd_int(val, &n) && n >= 0 && n <= (int64_t)MCD_EXPIRE_MAX;
 	if((rc = pv_mcd_key(msg, param, &k)) != MCD_OK) {
 		mcd_log_result("touch", &k.key, rc);
 		return 0;
 	}
-	if(!pv_mcd_int(val, &n) || n < 0 || n > (int64_t)MCD_EXPIRE_MAX) {
+	if(!ok) {
 		mcd_arg_error("$mctex: the expiry is not a non-negative integer");
 		mcd_log_result("touch", &k.key, MCD_E_ARG);
 		return 0;
