@@ -1,0 +1,55 @@
+#!/bin/bash
+# mcd-leg: kamailio
+# Arguments (SPEC sections 2, 4, 5): a generated matrix of function x
+# argument position x argument kind (literal, string and integer $var,
+# $avp and $sht, header, transformation, format string mixing them), in
+# combinations across the arguments of one call; every function and
+# pseudo-variable in the script, every KEMI export from Lua and Python.
+# Each cell is checked against what memcached holds (value, flags, TTL)
+# and what the script reads back. MCD_SEED=N repeats a matrix.
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
+. "$(dirname "$0")/../lib/common.sh"
+# shellcheck source=../lib/it.sh
+. "$(dirname "$0")/../lib/it.sh"
+need_tools memcached python3 ss
+need_module
+MODDIR=$(dirname "$STOCK_MODULE")
+for m in htable app_lua app_python3; do
+	if [ ! -f "$MODDIR/$m.so" ]; then
+		echo "  skipped: $m.so not installed (kamailio-lua-modules," \
+			"kamailio-python3-modules)"
+		exit 77
+	fi
+done
+
+GEN="$TOP/tests/lib/argmatrix.py"
+M="$T_DIR/matrix"
+mkdir -p "$M"
+python3 "$GEN" gen "$M" || exit 1
+
+start_memcached A || exit 1
+SRV="MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\""
+
+# lang NAME LANG CFG DEFINES...: one Kamailio running the cells of LANG
+lang() {
+	local name=$1 what=$2 cfg=$3; shift 3
+	echo "-- $what"
+	if ! start_kamailio "$name" "$cfg" -M 256 -A "$SRV" "$@"; then
+		t_fail "$what: Kamailio did not start with the generated script"
+		return
+	fi
+	local pv="SIP_PORT_$name"
+	if python3 "$GEN" run "$M" "$what" "${!pv}" "$MC_PORT_A"; then
+		t_pass "$what: every cell"
+	else
+		t_fail "$what: cells failed"
+	fi
+	kam_alive "$name" || t_fail "$what: Kamailio exited"
+	local pid="KAM_PID_$name"
+	stop_pid "${!pid}"
+}
+
+lang N native "$M/matrix.cfg"
+lang L lua "$M/kemi.cfg" -A KEMI_LUA -A "KEMI_SCRIPT=\"$M/matrix.lua\""
+lang P py "$M/kemi.cfg" -A KEMI_PY -A "KEMI_SCRIPT=\"$M/matrix.py\""
+t_done
