@@ -427,6 +427,8 @@ run_functions_cfg() {
 	expect functions.cfg X-Mcd-Touch '1 -1'
 	expect functions.cfg X-Mcd-Delete '1 -1'
 	expect functions.cfg X-Mcd-Bad '-3 -3 -3'
+	expect functions.cfg X-Mcd-Args '1 5 6'
+	expect_mc functions.cfg "$MC_PORT" 'args:alice' 5
 	stop_kamailio functions.cfg
 }
 
