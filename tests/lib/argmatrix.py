@@ -447,17 +447,12 @@ def nat_cell(cell):
         L.append("\t$%s(%s) = %s;" % (fn, a["key"].fmt_text(), arg.rhs()))
         L.append("\t$var(rc) = $mcd(rc);")
         rb = fn != "mctex"
-        if rb:
-            L.append("\t$var(rb) = $mct(%s);" % key_lit.strip('"'))
-            rb = False
-    if rb:
-        L.append("\t$var(rb) = $null;")
-        L.append("\tmcd_get(%s, \"$var(rb)\");" % key_lit)
+    # route(rep) reads the key back (when rbk is set) and reports
+    L.append('\t$var(rbk) = %s;' % (key_lit if rb else '""'))
     if fn in ("mcd_delete", "mcd_touch", "mctex"):
-        L.append("\t$var(rb) = \"\";")
-    L.append("\t$var(plus) = $var(rb) + 1;")
-    L.append('\tappend_to_reply("X-C%d: rc=$var(rc);md5=$(var(rb){s.md5});'
-             'plus=$(var(plus){s.md5})\\r\\n");' % cid)
+        L.append('\t$var(rb) = "";')
+    L.append("\t$var(cid) = %d;" % cid)
+    L.append("\troute(rep);")
     L.append("}")
     return L
 
@@ -632,7 +627,16 @@ def gen(outdir, seed, extra):
         cfg.append('\tcase "%d":' % b)
         cfg += ["\t\troute(c%d);" % i for i in ids]
         cfg.append("\t\tbreak;")
-    cfg += ["\t}", '\tsl_send_reply("200", "OK");', "\texit;", "}", ""]
+    cfg += ["\t}", '\tsl_send_reply("200", "OK");', "\texit;", "}", "",
+            "route[rep] {",
+            '\tif ($var(rbk) != "") {',
+            "\t\t$var(rb) = $null;",
+            '\t\tmcd_get("$var(rbk)", "$var(rb)");',
+            "\t}",
+            "\t$var(plus) = $var(rb) + 1;",
+            '\tappend_to_reply("X-C$var(cid): rc=$var(rc);'
+            'md5=$(var(rb){s.md5});plus=$(var(plus){s.md5})\\r\\n");',
+            "}", ""]
     with open(os.path.join(outdir, "kemi.cfg"), "w") as f:
         f.write(CFG_HEAD)
     for c in nat:

@@ -34,7 +34,7 @@ SRV="MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\""
 lang() {
 	local name=$1 what=$2 cfg=$3; shift 3
 	echo "-- $what"
-	if ! start_kamailio "$name" "$cfg" -M 256 -A "$SRV" "$@"; then
+	if ! start_kamailio "$name" "$cfg" -M 64 -A "$SRV" "$@"; then
 		t_fail "$what: Kamailio did not start with the generated script"
 		return
 	fi
