@@ -361,10 +361,9 @@ static mcd_rc mcd_get_key(sip_msg_t *msg, const char *fn, char *p, mcd_arg *key)
 
 /*
  * Expands a value, last of the arguments: *val may point into Kamailio's
- * buffers and is used before anything else is expanded. A value that is
- * one variable alone is taken as it is, so it is not cut to the size of
- * Kamailio's print buffer; an integer is printed into num, not taken from
- * Kamailio's static integer buffer.
+ * buffers (an integer's text into its static one) and is used before
+ * anything else is expanded. A value that is one variable alone is taken
+ * as it is, so it is not cut to the size of Kamailio's print buffer.
  */
 static mcd_rc mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 		char num[MCD_I64_STR_MAX])
@@ -382,11 +381,13 @@ static mcd_rc mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 			/* as a format string prints it */
 			val->s = "<null>";
 			val->len = 6;
-		} else if((v.flags & PV_TYPE_INT) || !(v.flags & PV_VAL_STR)) {
+		} else if(v.flags & PV_VAL_STR) {
+			/* the text a format string prints ($rm is "INVITE", not its
+			 * number); nothing is expanded after it */
+			*val = v.rs;
+		} else {
 			val->s = num;
 			val->len = (int)mcd_format_i64((int64_t)v.ri, num);
-		} else {
-			*val = v.rs;
 		}
 		return MCD_OK;
 	}
@@ -398,8 +399,8 @@ static mcd_rc mcd_get_val(sip_msg_t *msg, const char *fn, char *p, str *val,
 }
 
 /*
- * Expands and parses an expire or delta. A variable that holds an integer
- * is taken as one, without printing it.
+ * Expands and parses an expire or delta, at once: only the integer is
+ * kept. A variable alone is read, not printed into a buffer.
  */
 static mcd_rc mcd_get_num(
 		sip_msg_t *msg, const char *fn, char kind, char *p, uint64_t *out)
@@ -407,7 +408,6 @@ static mcd_rc mcd_get_num(
 	char num[MCD_I64_STR_MAX];
 	pv_spec_t *sp;
 	pv_value_t v;
-	int64_t n;
 	str s;
 
 	if((sp = mcd_lone_pv((fparam_t *)p)) != NULL) {
@@ -419,16 +419,12 @@ static mcd_rc mcd_get_num(
 		if(v.flags & PV_VAL_NULL) {
 			s.s = "<null>";
 			s.len = 6;
-		} else if((v.flags & PV_TYPE_INT) || !(v.flags & PV_VAL_STR)) {
-			n = (int64_t)v.ri;
-			if(n >= 0 && (kind != 'e' || n <= (int64_t)MCD_EXPIRE_MAX)) {
-				*out = (uint64_t)n;
-				return MCD_OK;
-			}
-			s.s = num;
-			s.len = (int)mcd_format_i64(n, num);
-		} else {
+		} else if(v.flags & PV_VAL_STR) {
+			/* the text, as a format string prints it; parsed at once */
 			s = v.rs;
+		} else {
+			s.s = num;
+			s.len = (int)mcd_format_i64((int64_t)v.ri, num);
 		}
 	} else if(fixup_get_svalue(msg, (gparam_t *)p, &s) < 0) {
 		mcd_arg_error("%s(): cannot expand the %s", fn,

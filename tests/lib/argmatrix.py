@@ -81,6 +81,8 @@ class Arg:
             # the variable holds the upper-case text; {s.tolower} gives it
             self.pv = "$(var(%s){s.tolower})" % name
             self.setup.append(("$var(%s)" % name, text.upper(), False))
+        elif kind == "intstr":
+            self.pv = "$rm"
         elif kind == "trint":
             # the variable holds the text; {s.int} makes it an integer
             self.pv = "$(var(%s){s.int})" % name
@@ -191,6 +193,8 @@ def word(rng, cell, pos, n=6):
 
 
 def value_text(rng, kind, cell, pos):
+    if kind == "intstr":
+        return "OPTIONS"
     if kind in INT_KINDS:
         return str(rng.choice([rng.randint(1, 2000000000),
                                -rng.randint(1, 2000000000), 0, 7]))
@@ -243,14 +247,20 @@ KEMI = {
 }
 
 
-def kinds_for(role):
-    return OUT_KINDS if role == "out" else STR_KINDS
+def kinds_for(role, fn):
+    if role == "out":
+        return OUT_KINDS
+    if role == "val" and fn.startswith("mcd_"):
+        # a PV with an integer and a text ($rm: 6 and "OPTIONS"): a format
+        # string means the text
+        return STR_KINDS + ["intstr"]
+    return STR_KINDS
 
 
-def combos(positions, rng, extra):
+def combos(fn, positions, rng, extra):
     """Every pair of kinds over every pair of positions (the rest random),
     every kind at every position, and a random sample of the product."""
-    lists = [kinds_for(r) for r, _ in positions]
+    lists = [kinds_for(r, fn) for r, _ in positions]
     out = []
     if len(lists) == 1:
         out = [(k,) for k in lists[0]]
@@ -609,7 +619,7 @@ def gen(outdir, seed, extra):
     for lang, table in (("native", NATIVE), ("lua", KEMI), ("py", KEMI)):
         n = 0
         for fn, positions in table.items():
-            for kinds in combos(positions, rng, extra):
+            for kinds in combos(fn, positions, rng, extra):
                 cid += 1
                 c = make_cell(cid, n % BATCH, lang, fn, positions, kinds, rng)
                 n += 1
