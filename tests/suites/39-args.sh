@@ -35,7 +35,13 @@ lang() {
 	local name=$1 what=$2 cfg=$3; shift 3
 	echo "-- $what"
 	if ! start_kamailio "$name" "$cfg" -M 64 -A "$SRV" "$@"; then
-		t_fail "$what: Kamailio did not start with the generated script"
+		local log="KAM_LOG_$name"
+		if grep -qE "could not open module|cannot open shared object" \
+			"${!log}" 2>/dev/null; then
+			SKIPPED+=("$what: a KEMI module does not load here")
+		else
+			t_fail "$what: Kamailio did not start with the generated script"
+		fi
 		return
 	fi
 	local pv="SIP_PORT_$name"
@@ -49,7 +55,13 @@ lang() {
 	stop_pid "${!pid}"
 }
 
+SKIPPED=()
 lang N native "$M/matrix.cfg"
 lang L lua "$M/kemi.cfg" -A KEMI_LUA -A "KEMI_SCRIPT=\"$M/matrix.lua\""
 lang P py "$M/kemi.cfg" -A KEMI_PY -A "KEMI_SCRIPT=\"$M/matrix.py\""
+# a part that could not run is never a pass
+if [ "$T_FAILS" -eq 0 ] && [ "${#SKIPPED[@]}" -gt 0 ]; then
+	printf '  skipped: %s\n' "${SKIPPED[@]}"
+	exit 77
+fi
 t_done
