@@ -524,6 +524,7 @@ loadmodule "sl.so"
 loadmodule "pv.so"
 loadmodule "textops.so"
 loadmodule "ctl.so"
+loadmodule "kex.so"
 loadmodule "htable.so"
 loadmodule OUR_MODULE
 modparam("ctl", "binrpc", CTL_SOCK)
@@ -637,7 +638,8 @@ def gen(outdir, seed, extra):
         cfg.append('\tcase "%d":' % b)
         cfg += ["\t\troute(c%d);" % i for i in ids]
         cfg.append("\t\tbreak;")
-    cfg += ["\t}", '\tsl_send_reply("200", "OK");', "\texit;", "}", "",
+    cfg += ["\t}", '\tappend_to_reply("X-Pid: $pp\\r\\n");',
+            '\tsl_send_reply("200", "OK");', "\texit;", "}", "",
             "route[rep] {",
             '\tif ($var(rbk) != "") {',
             "\t\t$var(rb) = $null;",
@@ -811,6 +813,10 @@ def run(outdir, lang, sip_port, mc_port):
             fails += len(batch)
             continue
         got = dict(re.findall(r"^X-C(\d+): (.*?)\r?$", reply, re.M))
+        pid = re.search(r"^X-Pid: (\d+)", reply, re.M)
+        if pid:
+            with open(os.path.join(outdir, "pid-" + lang), "w") as f:
+                f.write(pid.group(1) + "\n")
         held = mc.mg_many([c["expect"]["key"] for c in batch])
         for c, srv in zip(batch, held):
             checked += 1

@@ -11,7 +11,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 # shellcheck source=../lib/it.sh
 . "$(dirname "$0")/../lib/it.sh"
-need_tools memcached python3 ss
+need_tools memcached python3 ss kamcmd
 need_module
 MODDIR=$(dirname "$STOCK_MODULE")
 for m in htable app_lua app_python3; do
@@ -44,11 +44,28 @@ lang() {
 		fi
 		return
 	fi
-	local pv="SIP_PORT_$name"
-	if python3 "$GEN" run "$M" "$what" "${!pv}" "$MC_PORT_A"; then
-		t_pass "$what: every cell"
-	else
-		t_fail "$what: cells failed"
+	local pv="SIP_PORT_$name" round used=() wpid
+	# twice: the second round shows the worker's pkg memory does not grow
+	# (copies of arguments are freed); native only, KEMI has no X-Pid
+	for round in 1 2; do
+		[ "$round" = 1 ] || [ "$what" = native ] || break
+		if python3 "$GEN" run "$M" "$what" "${!pv}" "$MC_PORT_A"; then
+			t_pass "$what round $round: every cell"
+		else
+			t_fail "$what round $round: cells failed"
+		fi
+		wpid=$(cat "$M/pid-$what" 2>/dev/null)
+		used+=("$(kamcmd_to "$name" pkg.stats 2>/dev/null | awk -v p="$wpid" '
+			$1=="pid:" {cur=$2}
+			$1=="used:" && cur==p {print $2; exit}')")
+	done
+	if [ "$what" = native ]; then
+		if [[ "${used[0]:-}" =~ ^[0-9]+$ && "${used[1]:-}" =~ ^[0-9]+$ ]]; then
+			t_range "$what: worker pkg memory growth over a second round" \
+				-65536 65536 $((used[1] - used[0]))
+		else
+			t_fail "$what: no pkg.stats for the worker [${wpid:-}]"
+		fi
 	fi
 	kam_alive "$name" || t_fail "$what: Kamailio exited"
 	local pid="KAM_PID_$name"
