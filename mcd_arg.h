@@ -17,12 +17,12 @@
  */
 /*
  * Copies of script arguments. Kamailio hands back an expanded argument in
- * a buffer that the next expansion may reuse: integer variables in one
- * static buffer (int2str), format strings in the PV print ring,
- * transformations in their own rings, $sht in one per-process copy of the
- * cell. An argument still needed while another is expanded is copied
- * first: small ones into the caller's mcd_arg, larger ones into pkg
- * memory that mcd_arg_release frees.
+ * a buffer that the next expansion may reuse: the text of an integer
+ * variable in one static buffer (int2str), format strings in the ring of
+ * PV print buffers, transformations in a ring of their own, and some PVs
+ * in static buffers of their own. An argument still needed while another
+ * is expanded is copied first: small ones into the caller's mcd_arg,
+ * larger ones into pkg memory that mcd_arg_release frees.
  */
 #ifndef MCD_ARG_H
 #define MCD_ARG_H

@@ -176,8 +176,8 @@ int pv_get_mcd_value(struct sip_msg *msg, pv_param_t *param, pv_value_t *res)
 /*
  * The value assigned to $mct, taken before the name is expanded: the core
  * evaluated it first, and it may sit in a buffer that the name's expansion
- * reuses (int2str, a transformation, a $sht cell). An integer becomes its
- * text in num (flags 0); text is copied unless the name is literal.
+ * reuses (see mcd_arg.h). An integer becomes its text in num (flags 0);
+ * text is copied unless the name is literal.
  * Release v whatever the outcome.
  */
 static mcd_rc pv_mcd_store_value(pv_param_t *param, pv_value_t *val,

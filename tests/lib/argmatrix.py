@@ -198,8 +198,8 @@ def value_text(rng, kind, cell, pos):
     if kind in INT_KINDS:
         return str(rng.choice([rng.randint(1, 2000000000),
                                -rng.randint(1, 2000000000), 0, 7]))
-    # longer than any key, so a buffer the key's expansion reuses in place
-    # (a $sht cell) shows; some past the inline copy of mcd_arg
+    # longer than any key, so a value overwritten in place by a shorter
+    # expansion shows; some past the inline copy of mcd_arg
     n = 20
     if kind in ("lit", "svar", "savp", "ssht"):
         n = rng.choice([20, 20, 300, 3000])
@@ -293,7 +293,7 @@ def make_cell(cid, slot, lang, fn, positions, kinds, rng):
             text = num_text(rng, 1, 999)
         if role in ("exp", "delta") and kind in ("svar", "savp", "ssht",
                                                  "hdr", "tr"):
-            # as text, longer than any key (see value_text): leading zeros
+            # as text longer than any key (see value_text): leading zeros
             text = text.zfill(24)
         if role == "key" and kind == "fmt":
             text = "k%dp%d" % (cid, pos)  # the literal head names the cell
