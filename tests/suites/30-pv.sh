@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Pseudo-variables through a real Kamailio (SPEC sections 2 and 7): values,
 # flags, expiry, delete, counters, touch, big and binary values, stringify.

@@ -1,6 +1,6 @@
 #!/bin/bash
-# shellcheck source-path=SCRIPTDIR disable=SC2153
 # mcd-leg: kamailio
+# shellcheck source-path=SCRIPTDIR disable=SC2153
 # Rolling upgrade (SPEC sections 2, 3, 7): the shipped module and ours share
 # one memcached. Proven on what is defined:
 #  - the bytes, flags and expiry each module leaves on the server, read with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Faults through a real Kamailio (SPEC sections 1 and 6): memcached down at
 # start-up, restarted (quietly and under traffic), frozen (SIGSTOP) and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Clusters through a real Kamailio (SPEC sections 1 and 6): keys spread over
 # two and three servers, weights, a dead server with failover on and off, its
@@ -138,10 +139,10 @@ if [ -n "$p6" ] && ip -6 addr show lo 2>/dev/null | grep -q '::1'; then
 		v=$({ printf 'get six3\r\nquit\r\n'; } | timeout 5 nc -N ::1 "$p6" | tr -d '\r' | sed -n 2p)
 		t_eq "IPv6 server holds the value" v3 "$v"
 	else
-		t_log "skipped: memcached cannot listen on [::1] here"
+		t_skip "IPv6 part: memcached cannot listen on [::1] here"
 	fi
 else
-	t_log "skipped: no IPv6 loopback here"
+	t_skip "IPv6 part: no IPv6 loopback here"
 fi
 
 echo "-- unix socket"

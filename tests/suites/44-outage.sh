@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Outages (SPEC sections 1, 2, 5, 6) through the real Kamailio, timeout
 # 300 ms, retry_timeout 30 s, so that only the prober can bring a server
 # back within the second:
@@ -235,9 +236,9 @@ t_eq "servers_dead 0 after the restart" 0 "$(st K servers_dead)"
 echo "-- xhttp_prom exports the statistics"
 MODDIR=$(dirname "$STOCK_MODULE")
 if [ ! -f "$MODDIR/xhttp_prom.so" ] || [ ! -f "$MODDIR/xhttp.so" ]; then
-	t_log "skipped: xhttp_prom.so not installed (kamailio-extra-modules)"
+	t_skip "Prometheus part: xhttp_prom.so not installed (kamailio-extra-modules)"
 elif ! command -v curl >/dev/null; then
-	t_log "skipped: curl not installed"
+	t_skip "Prometheus part: curl not installed (scripts/deps.sh)"
 else
 	hp=$(free_port)
 	start_kamailio P "$CFG" -A "MCD_SERVERS=\"$SA\"" -A KAM_CHILDREN=1 \

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Near cache (SPEC section 9) through the real Kamailio, counting the
 # commands that reach memcached from the server's own "stats":

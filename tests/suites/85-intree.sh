@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # In-tree builds: scripts/intree.sh puts the module into a copy of the
 # installed Kamailio's source tree as src/modules/memcached. The tree's own
 # make rules build it and the result runs in the installed kamailio; on a
