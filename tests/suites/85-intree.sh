@@ -29,10 +29,13 @@ else
 	t_done
 fi
 
-# CORE_SRCS of the top Makefile (continuation lines joined).
-core=$(sed -n '/^CORE_SRCS[ \t]*[:?]*=/,/[^\\]$/p' "$TOP/Makefile" |
-	sed 's/^CORE_SRCS[ \t]*[:?]*=//; s/\\$//' | tr -s ' \t\n' ' ')
-[ -n "${core// /}" ] || t_fail "no CORE_SRCS in the top Makefile"
+# CORE_SRCS of core.mk, the one list of the core's files (as make reads it).
+core=$(make -s --no-print-directory -C "$TOP" -f - <<'MK'
+include core.mk
+all: ; @echo $(CORE_SRCS)
+MK
+)
+[ -n "${core// /}" ] || t_fail "no CORE_SRCS in core.mk"
 missing=""
 for f in $core memcached.c; do
 	[ -f "$mod/$f" ] || missing="$missing $f"
