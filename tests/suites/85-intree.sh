@@ -6,6 +6,7 @@
 # tree with CMake rules (6.0 and later) CMake builds and links it cleanly.
 # (The 6.0.1 tarball's CMake rules stamp version 6.0.0-rc0, which Debian's
 # binary refuses, so that build is checked but not loaded.)
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
 for t in make gcc pkg-config memcached sipsak nc ss readelf nm ldd comm dpkg-query; do
@@ -89,6 +90,7 @@ request_route {
 	exit;
 }
 EOF
+# shellcheck disable=SC2034 # start_kamailio (common.sh) reads it
 OUR_MODULE="$mod/memcached.so"
 if start_kamailio K "$T_DIR/run.cfg" -A "MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\""; then
 	REPLY=$(sip_req K OPTIONS)
