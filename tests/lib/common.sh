@@ -208,14 +208,18 @@ start_kamailio() {
 }
 
 # sip_req NAME METHOD [HEADER...]: sends one request with sipsak, prints the
-# reply (CR removed). Extra headers as "Name: value".
+# reply (CR removed). Extra headers as "Name: value". Safe to run many at
+# once: each request has a file of its own (mktemp) and its own Call-ID and
+# branch (the subshell's PID and a 32-bit random number).
 sip_req() {
 	local name=$1 method=$2; shift 2
-	local portv="SIP_PORT_$name" f="$T_DIR/req.$RANDOM.sip" h cid
-	cid="$RANDOM$RANDOM@test"
+	local portv="SIP_PORT_$name" f h cid uniq
+	f=$(mktemp "$T_DIR/req.XXXXXX") || { echo "sip_req: cannot create a file in $T_DIR" >&2; return 1; }
+	uniq="$BASHPID.$SRANDOM"
+	cid="$uniq@test"
 	{
 		printf '%s sip:test@127.0.0.1:%s SIP/2.0\r\n' "$method" "${!portv}"
-		printf 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n' "$RANDOM$RANDOM"
+		printf 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n' "${uniq/./x}"
 		printf 'From: <sip:tester@127.0.0.1>;tag=%s\r\n' "$RANDOM"
 		printf 'To: <sip:test@127.0.0.1>\r\n'
 		printf 'Call-ID: %s\r\n' "$cid"
@@ -226,6 +230,7 @@ sip_req() {
 	} > "$f"
 	timeout 15 sipsak -f "$f" -s "sip:test@127.0.0.1:${!portv}" -vv 2>&1 |
 		tr -d '\r'
+	rm -f "$f"
 }
 # reply_hdr "REPLY" NAME: value of a header in a reply.
 reply_hdr() {
