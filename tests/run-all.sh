@@ -2,7 +2,8 @@
 # Runs every suite in tests/suites in name order (or those whose name holds
 # the argument: tests/run-all.sh 33-interop). A suite exits 0 (pass),
 # 77 (skipped) or anything else (fail). A skipping suite prints why, in
-# lines holding "skipped:" or "skip:"; the run fails on a skip unless every
+# lines starting (after blanks) with "skipped:", "skip:" or "SKIP:"; the
+# run fails on a skip unless every
 # such line matches an entry of tests/allowed-skips for that suite
 # (`make check` installs its own dependencies, so a skip is a defect).
 # MCD_SKIPS_OK=1 reports unlisted skips without failing (local runs on a
@@ -81,7 +82,7 @@ for s in tests/suites/*.sh; do
 	77)
 		skip+=("$name")
 		echo "=== $name: SKIP (${t}s)"
-		reasons=$(grep -iE 'skip(ped)?:' "$out" | sed 's/^[[:space:]]*//' | sort -u)
+		reasons=$(grep -iE '^[[:space:]]*skip(ped)?:' "$out" | sed 's/^[[:space:]]*//' | sort -u)
 		[ -n "$reasons" ] || reasons="(the suite printed no reason)"
 		ok=yes
 		while IFS= read -r r; do

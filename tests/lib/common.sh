@@ -63,7 +63,7 @@ t_done() {
 		exit 1
 	fi
 	if [ ${#T_SKIPS[@]} -gt 0 ]; then
-		echo "  every check that ran passed, but parts were skipped:"
+		echo "  every check that ran passed, but parts were skipped (reasons below)"
 		for r in "${T_SKIPS[@]}"; do echo "  skipped: $r"; done
 		exit 77
 	fi

@@ -22,7 +22,7 @@ MCD_MODEL_OPS=${MCD_MODEL_OPS:-5000} timeout 1800 make -s -C "$root/tests/unit" 
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || exit "$rc"
 if grep -q '^SKIP: ' "$out"; then
-	echo "11-unit-valgrind: clean, but some tests were skipped:"
+	echo "11-unit-valgrind: clean, but some tests were skipped (below)"
 	grep '^SKIP: ' "$out" | sort -u | sed 's/^SKIP: /  skipped: /'
 	exit 77
 fi

@@ -621,7 +621,7 @@ if [ "$FAILS" -gt 0 ]; then
 	exit 1
 fi
 if [ "$SKIPS" -gt 0 ]; then
-	echo "every check that ran passed, but parts were skipped (see skipped: lines)"
+	echo "every check that ran passed, but parts were skipped (see above)"
 	exit 77
 fi
 echo "all documentation checks passed"
