@@ -9,7 +9,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUR_MODULE="$TOP/memcached.so"
 STOCK_MODULE=/usr/lib/x86_64-linux-gnu/kamailio/modules/memcached.so
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
-T_DIR=$(mktemp -d /tmp/mcdtest.XXXXXX)
+# The suite's own folder (logs, sockets, request files), named after it.
+T_DIR=$(mktemp -d "/tmp/mcd-$(basename "$0" .sh).XXXXXX") || exit 1
 T_PIDS=()
 T_FAILS=0
 T_SKIPS=()
