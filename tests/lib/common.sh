@@ -89,19 +89,31 @@ free_port() {
 start_memcached() {
 	local name=$1; shift
 	local port pid
-	port=$(free_port) || return 1
-	memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 2 "$@" \
-		> "$T_DIR/memcached-$name.log" 2>&1 &
-	pid=$!
-	T_PIDS+=("$pid")
-	for _ in $(seq 1 50); do
-		if mc_cmd_port "$port" "version" 2>/dev/null | grep -q VERSION; then
-			printf -v "MC_PORT_$name" '%s' "$port"
-			printf -v "MC_PID_$name" '%s' "$pid"
-			return 0
-		fi
-		sleep 0.1
+	local try
+	# Another program may take the free port before memcached binds it:
+	# then this memcached exits (and "version" must not be answered by the
+	# other one), so try another port, a few times.
+	for try in 1 2 3 4 5; do
+		port=$(free_port) || return 1
+		memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 2 "$@" \
+			>> "$T_DIR/memcached-$name.log" 2>&1 &
+		pid=$!
+		T_PIDS+=("$pid")
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			if mc_cmd_port "$port" "version" 2>/dev/null | grep -q VERSION &&
+				kill -0 "$pid" 2>/dev/null; then
+				printf -v "MC_PORT_$name" '%s' "$port"
+				printf -v "MC_PID_$name" '%s' "$pid"
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && break
+		echo "memcached $name exited on port $port (try $try); log:" >&2
+		tail -3 "$T_DIR/memcached-$name.log" >&2
 	done
+	stop_pid "$pid"
 	echo "memcached $name did not start" >&2
 	return 1
 }
