@@ -179,7 +179,19 @@ mc_cmds() {
 # SIP port and ctl socket. The cfg may use the defines SIP_PORT, CTL_SOCK,
 # OUR_MODULE, STOCK_MODULE, MCD_SERVERS (pass it with -A MCD_SERVERS=...).
 # Sets SIP_PORT_<NAME>, KAM_PID_<NAME>, CTL_<NAME>, KAM_LOG_<NAME>.
+# A SIP port another program took between free_port and Kamailio's bind
+# (Kamailio exits: "Address already in use") is retried on another port.
 start_kamailio() {
+	local try rc
+	for try in 1 2 3; do
+		_start_kamailio_once "$@"
+		rc=$?
+		[ "$rc" -eq 2 ] || return "$rc"
+		echo "kamailio $1: its SIP port was taken meanwhile (try $try); another port" >&2
+	done
+	return 1
+}
+_start_kamailio_once() {
 	local name=$1 cfg=$2; shift 2
 	local dir="$T_DIR/kam-$name" port pid
 	mkdir -p "$dir"
@@ -199,6 +211,8 @@ start_kamailio() {
 	# a socket that never comes up is a failure, not a slow start
 	for _ in $(seq 1 100); do
 		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			grep -q "Address already in use" "$dir/kamailio.log" && return 2
 			echo "kamailio $name exited; log:" >&2
 			tail -20 "$dir/kamailio.log" >&2
 			return 1
@@ -208,6 +222,8 @@ start_kamailio() {
 			if kill -0 "$pid" 2>/dev/null; then
 				return 0
 			fi
+			wait "$pid" 2>/dev/null
+			grep -q "Address already in use" "$dir/kamailio.log" && return 2
 			echo "kamailio $name exited after binding its SIP socket; log:" >&2
 			tail -20 "$dir/kamailio.log" >&2
 			return 1
