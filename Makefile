@@ -24,9 +24,8 @@ ifeq ($(MODULES_DIR),)
 MODULES_DIR  := /usr/lib/x86_64-linux-gnu/kamailio/modules
 endif
 
-CORE_SRCS = mcd_err.c mcd_alloc.c mcd_md5.c mcd_key.c mcd_value.c \
-            mcd_config.c mcd_near.c mcd_client.c \
-             mcd_lmalloc.c mcd_breaker.c mcd_route.c mcd_ops.c
+# The core's sources (one list for every build).
+include $(dir $(lastword $(MAKEFILE_LIST)))core.mk
 export CORE_SRCS
 
 .PHONY: all module install deps kamailio-src check unit bench doc deb run clean distclean \

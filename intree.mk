@@ -3,6 +3,11 @@
 # module.mk build the same sources out of a tree).
 
 include ../../Makefile.defs
+
+# The core's files (core.mk, copied here by scripts/intree.sh) must all be
+# here: the module is them and every other .c of the folder.
+include core.mk
+$(foreach f,$(CORE_SRCS),$(if $(wildcard $(f)),,$(error core.mk names $(f), which is missing)))
 auto_gen=
 NAME=memcached.so
 

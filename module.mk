@@ -9,6 +9,11 @@ endif
 
 include $(COREPATH)/Makefile.defs
 
+# The core's files (core.mk) must all be here: the module is them and the
+# Kamailio layer (every other .c of the folder, Kamailio's own rule).
+include core.mk
+$(foreach f,$(CORE_SRCS),$(if $(wildcard $(f)),,$(error core.mk names $(f), which is missing)))
+
 auto_gen=
 NAME=memcached.so
 

@@ -269,9 +269,12 @@ build_tools() {
 		die "cannot build sip_probe"
 	local srcs=() f
 	CORE_OK=1
-	# The core's files: CORE_SRCS (the Makefile exports it), else the Makefile's list.
-	local core=${CORE_SRCS:-$(sed -n '/^CORE_SRCS *=/,/[^\\]$/p' "$ROOT/Makefile" |
-		sed 's/^CORE_SRCS *=//; s/\\$//' | tr '\n' ' ')}
+	# The core's files: CORE_SRCS (the Makefile exports it), else core.mk's list.
+	local core=${CORE_SRCS:-$(make -s --no-print-directory -C "$ROOT" -f - <<'MK'
+include core.mk
+all: ; @echo $(CORE_SRCS)
+MK
+)}
 	for f in $core; do
 		[ -f "$ROOT/$f" ] || CORE_OK=0
 		srcs+=("$ROOT/$f")

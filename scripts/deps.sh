@@ -6,11 +6,19 @@
 set -eu
 PKGS="kamailio kamailio-memcached-modules kamailio-lua-modules
  kamailio-python3-modules kamailio-extra-modules memcached libmemcached-dev
- libmemcached-tools check pkg-config libssl-dev sip-tester sipsak sasl2-bin
- libsasl2-dev libsasl2-modules dpkg-dev valgrind xsltproc docbook-xsl
- docbook-xml lynx gnuplot-nox clang debhelper lintian
+ libmemcached-tools pkg-config libssl-dev sip-tester sipsak sasl2-bin
+ libsasl2-dev libsasl2-modules dpkg-dev xsltproc docbook-xsl
+ docbook-xml lynx debhelper lintian
  iproute2 netcat-openbsd make gcc bison flex libxml2-utils cmake python3
- curl build-essential strace"
+ curl build-essential"
+# What only the core suites (tests/README: "mcd-leg: core") need: unit
+# tests (check), valgrind, fuzzing and sanitizers (clang and its runtime),
+# the benchmark (gnuplot, strace). The Debian 13 leg inside its root
+# (MCD_IN_TRIXIE) runs no core suite, so its root goes without them.
+CORE_PKGS="check valgrind clang gnuplot-nox strace"
+core_pkgs=yes
+[ -z "${MCD_IN_TRIXIE:-}" ] || core_pkgs=no
+[ "$core_pkgs" = no ] || PKGS="$PKGS $CORE_PKGS"
 
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 # The Debian 13 leg of `make check` builds its root with debootstrap; only
@@ -42,17 +50,19 @@ update() {
 	updated=yes
 }
 
-rt=$(clang_rt || true)
-if [ -z "$rt" ] && [ "$(id -u)" = 0 ]; then
-	# Fresh machine or root: apt's lists are not there yet.
-	update
+if [ "$core_pkgs" = yes ]; then
 	rt=$(clang_rt || true)
+	if [ -z "$rt" ] && [ "$(id -u)" = 0 ]; then
+		# Fresh machine or root: apt's lists are not there yet.
+		update
+		rt=$(clang_rt || true)
+	fi
+	if [ -z "$rt" ]; then
+		echo "cannot tell which libclang-rt-N-dev matches clang (apt-get update?)" >&2
+		exit 1
+	fi
+	PKGS="$PKGS $rt"
 fi
-if [ -z "$rt" ]; then
-	echo "cannot tell which libclang-rt-N-dev matches clang (apt-get update?)" >&2
-	exit 1
-fi
-PKGS="$PKGS $rt"
 
 missing=""
 for p in $PKGS; do

@@ -9,9 +9,11 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUR_MODULE="$TOP/memcached.so"
 STOCK_MODULE=/usr/lib/x86_64-linux-gnu/kamailio/modules/memcached.so
 KAMAILIO=${KAMAILIO:-/usr/sbin/kamailio}
-T_DIR=$(mktemp -d /tmp/mcdtest.XXXXXX)
+# The suite's own folder (logs, sockets, request files), named after it.
+T_DIR=$(mktemp -d "/tmp/mcd-$(basename "$0" .sh).XXXXXX") || exit 1
 T_PIDS=()
 T_FAILS=0
+T_SKIPS=()
 
 t_cleanup() {
 	local p
@@ -44,11 +46,29 @@ t_range() {
 		t_fail "$1: expected $2..$3, got [$4]"
 	fi
 }
+# t_skip "reason": a part of the suite that cannot run here. The rest goes
+# on; t_done then reports the suite as skipped (77), never as passed, and
+# repeats the reasons (tests/run-all.sh checks them against
+# tests/allowed-skips).
+t_skip() {
+	echo "  skipped: $*"
+	T_SKIPS+=("$*")
+}
+# t_done: exit 1 when a check failed, else 77 when a part was skipped,
+# else 0.
 t_done() {
-	if [ "$T_FAILS" -eq 0 ]; then exit 0; fi
-	echo "  $T_FAILS check(s) failed (logs kept in $T_DIR)"
-	KEEP_TEST_DIR=1
-	exit 1
+	local r
+	if [ "$T_FAILS" -gt 0 ]; then
+		echo "  $T_FAILS check(s) failed (logs kept in $T_DIR)"
+		KEEP_TEST_DIR=1
+		exit 1
+	fi
+	if [ ${#T_SKIPS[@]} -gt 0 ]; then
+		echo "  every check that ran passed, but parts were skipped (reasons below)"
+		for r in "${T_SKIPS[@]}"; do echo "  skipped: $r"; done
+		exit 77
+	fi
+	exit 0
 }
 
 # A free TCP+UDP port on 127.0.0.1 (bounded tries).
@@ -69,19 +89,31 @@ free_port() {
 start_memcached() {
 	local name=$1; shift
 	local port pid
-	port=$(free_port) || return 1
-	memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 2 "$@" \
-		> "$T_DIR/memcached-$name.log" 2>&1 &
-	pid=$!
-	T_PIDS+=("$pid")
-	for _ in $(seq 1 50); do
-		if mc_cmd_port "$port" "version" 2>/dev/null | grep -q VERSION; then
-			printf -v "MC_PORT_$name" '%s' "$port"
-			printf -v "MC_PID_$name" '%s' "$pid"
-			return 0
-		fi
-		sleep 0.1
+	local try
+	# Another program may take the free port before memcached binds it:
+	# then this memcached exits (and "version" must not be answered by the
+	# other one), so try another port, a few times.
+	for try in 1 2 3 4 5; do
+		port=$(free_port) || return 1
+		memcached -u root -l 127.0.0.1 -p "$port" -U 0 -t 2 "$@" \
+			>> "$T_DIR/memcached-$name.log" 2>&1 &
+		pid=$!
+		T_PIDS+=("$pid")
+		for _ in $(seq 1 50); do
+			kill -0 "$pid" 2>/dev/null || break
+			if mc_cmd_port "$port" "version" 2>/dev/null | grep -q VERSION &&
+				kill -0 "$pid" 2>/dev/null; then
+				printf -v "MC_PORT_$name" '%s' "$port"
+				printf -v "MC_PID_$name" '%s' "$pid"
+				return 0
+			fi
+			sleep 0.1
+		done
+		kill -0 "$pid" 2>/dev/null && break
+		echo "memcached $name exited on port $port (try $try); log:" >&2
+		tail -3 "$T_DIR/memcached-$name.log" >&2
 	done
+	stop_pid "$pid"
 	echo "memcached $name did not start" >&2
 	return 1
 }
@@ -147,7 +179,19 @@ mc_cmds() {
 # SIP port and ctl socket. The cfg may use the defines SIP_PORT, CTL_SOCK,
 # OUR_MODULE, STOCK_MODULE, MCD_SERVERS (pass it with -A MCD_SERVERS=...).
 # Sets SIP_PORT_<NAME>, KAM_PID_<NAME>, CTL_<NAME>, KAM_LOG_<NAME>.
+# A SIP port another program took between free_port and Kamailio's bind
+# (Kamailio exits: "Address already in use") is retried on another port.
 start_kamailio() {
+	local try rc
+	for try in 1 2 3; do
+		_start_kamailio_once "$@"
+		rc=$?
+		[ "$rc" -eq 2 ] || return "$rc"
+		echo "kamailio $1: its SIP port was taken meanwhile (try $try); another port" >&2
+	done
+	return 1
+}
+_start_kamailio_once() {
 	local name=$1 cfg=$2; shift 2
 	local dir="$T_DIR/kam-$name" port pid
 	mkdir -p "$dir"
@@ -167,6 +211,8 @@ start_kamailio() {
 	# a socket that never comes up is a failure, not a slow start
 	for _ in $(seq 1 100); do
 		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" 2>/dev/null
+			grep -q "Address already in use" "$dir/kamailio.log" && return 2
 			echo "kamailio $name exited; log:" >&2
 			tail -20 "$dir/kamailio.log" >&2
 			return 1
@@ -176,6 +222,8 @@ start_kamailio() {
 			if kill -0 "$pid" 2>/dev/null; then
 				return 0
 			fi
+			wait "$pid" 2>/dev/null
+			grep -q "Address already in use" "$dir/kamailio.log" && return 2
 			echo "kamailio $name exited after binding its SIP socket; log:" >&2
 			tail -20 "$dir/kamailio.log" >&2
 			return 1
@@ -189,14 +237,18 @@ start_kamailio() {
 }
 
 # sip_req NAME METHOD [HEADER...]: sends one request with sipsak, prints the
-# reply (CR removed). Extra headers as "Name: value".
+# reply (CR removed). Extra headers as "Name: value". Safe to run many at
+# once: each request has a file of its own (mktemp) and its own Call-ID and
+# branch (the subshell's PID and a 32-bit random number).
 sip_req() {
 	local name=$1 method=$2; shift 2
-	local portv="SIP_PORT_$name" f="$T_DIR/req.$RANDOM.sip" h cid
-	cid="$RANDOM$RANDOM@test"
+	local portv="SIP_PORT_$name" f h cid uniq
+	f=$(mktemp "$T_DIR/req.XXXXXX") || { echo "sip_req: cannot create a file in $T_DIR" >&2; return 1; }
+	uniq="$BASHPID.$SRANDOM"
+	cid="$uniq@test"
 	{
 		printf '%s sip:test@127.0.0.1:%s SIP/2.0\r\n' "$method" "${!portv}"
-		printf 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n' "$RANDOM$RANDOM"
+		printf 'Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK%s\r\n' "${uniq/./x}"
 		printf 'From: <sip:tester@127.0.0.1>;tag=%s\r\n' "$RANDOM"
 		printf 'To: <sip:test@127.0.0.1>\r\n'
 		printf 'Call-ID: %s\r\n' "$cid"
@@ -207,6 +259,7 @@ sip_req() {
 	} > "$f"
 	timeout 15 sipsak -f "$f" -s "sip:test@127.0.0.1:${!portv}" -vv 2>&1 |
 		tr -d '\r'
+	rm -f "$f"
 }
 # reply_hdr "REPLY" NAME: value of a header in a reply.
 reply_hdr() {

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: core
 # The core unit tests under valgrind (one process per suite, CK_FORK=no):
 # no leak (definite, indirect, possible) and no invalid access allowed.
 # The model suite runs a shorter sequence here (MCD_MODEL_OPS, default
@@ -9,7 +10,7 @@ set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 
 if ! command -v valgrind >/dev/null 2>&1; then
-	echo "11-unit-valgrind: valgrind is not installed, skipped"
+	echo "skipped: valgrind is not installed (scripts/deps.sh)"
 	exit 77
 fi
 
@@ -21,8 +22,8 @@ MCD_MODEL_OPS=${MCD_MODEL_OPS:-5000} timeout 1800 make -s -C "$root/tests/unit" 
 rc=${PIPESTATUS[0]}
 [ "$rc" -eq 0 ] || exit "$rc"
 if grep -q '^SKIP: ' "$out"; then
-	echo "11-unit-valgrind: clean, but some tests were skipped:"
-	grep '^SKIP: ' "$out" | sort -u | sed 's/^/  /'
+	echo "11-unit-valgrind: clean, but some tests were skipped (below)"
+	grep '^SKIP: ' "$out" | sort -u | sed 's/^SKIP: /  skipped: /'
 	exit 77
 fi
 exit 0

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Keys through a real Kamailio (SPEC section 3): the 250-byte limit counts
 # the prefix, longer keys and keys with bytes the text protocol forbids

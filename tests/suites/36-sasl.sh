@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # SASL (SPEC section 1): memcached started with -S and a sasldb; the module
 # with username/password writes and reads; a wrong password is a clear error

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Allocators (SPEC sections 1, 6 and 7): memory=0 (system), 1 (pkg) and
 # 2 (shm) each run a few hundred operations and shut down cleanly (the

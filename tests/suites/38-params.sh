@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Parameters whose effect shows only in logs or on the server:
 # slow_threshold, noreply and mode, through the real Kamailio.
 # shellcheck source-path=SCRIPTDIR source=../lib/common.sh

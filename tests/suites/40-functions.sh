@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Script functions (SPEC section 4) through a real Kamailio: every function
 # and every return code (1 done, -1 condition failed, -2 server error,
 # -3 bad argument), checked in the SIP reply and on the memcached server;

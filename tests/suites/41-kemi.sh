@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # KEMI (SPEC section 5): KSR.memcached.* from a Lua script (app_lua) and,
 # when app_python3 loads, from a Python script; every export, its return
 # codes and types, checked in the SIP reply and on the memcached server.
@@ -169,11 +170,11 @@ restart_memcached A || t_fail "memcached restart"
 
 echo "-- python"
 if [ ! -f "$MODDIR/app_python3.so" ]; then
-	echo "  python part skipped: app_python3.so not installed"
+	t_skip "Python part: app_python3.so not installed (kamailio-python3-modules)"
 elif ! start_kamailio P "$CFG" -A "$SRV" -A KEMI_PY \
 	-A "KEMI_SCRIPT=\"$TOP/tests/cfg/func-kemi.py\"" 2>/dev/null ||
 	! kill -0 "$KAM_PID_P" 2>/dev/null; then
-	echo "  python part skipped: app_python3 does not load here"
+	t_skip "Python part: app_python3 does not load here (log: $KAM_LOG_P)"
 else
 	# the server restarted empty: the python checks start from scratch
 	checks P py

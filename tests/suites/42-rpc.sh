@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # RPC (SPEC section 5): memcached.stats counts exactly the operations sent,
 # summed over all Kamailio processes, through kamcmd (binrpc) and JSON-RPC;
 # memcached.check reports a stopped server as dead and a live one as up;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # mcd_add as a distributed lock: two Kamailio instances (one on the text,
 # one on the binary protocol) race for the same key with four requests at
 # once; in every round exactly one wins (1), the others get -1, and the

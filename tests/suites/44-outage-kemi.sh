@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Outages from KEMI (SPEC sections 2, 6): KSR.pv.get("$mcd(rc)") and
 # "$mcd(err)" after a found read, a miss and an outage; the memcached
 # events reach the Lua function named by event_callback, once per

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # shellcheck source-path=SCRIPTDIR disable=SC2153
 # Near cache (SPEC section 9) through the real Kamailio, counting the
 # commands that reach memcached from the server's own "stats":
@@ -132,8 +133,9 @@ t_eq "cached first" v1 "$(hv X-Val)"
 wf="$T_DIR/writer.reply"
 sip_req A OPTIONS "X-Op: set" "X-Key: nc:w" "X-Val: v2" "X-Sleep: 1500" > "$wf" &
 wpid=$!
-# bounded: wait up to 1 s for the write to reach the server
-for _ in $(seq 1 20); do
+# bounded: wait up to 5 s for the write to reach the server (the writer
+# then sleeps 1.5 s, and the read below follows at once)
+for _ in $(seq 1 100); do
 	[ "$(mc_get A nc:w)" = v2 ] && break
 	sleep 0.05
 done

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: core
 # A real cluster across hosts: three memcached servers, each in a network
 # namespace of its own behind a veth pair, and Kamailio (root namespace,
 # timeout=300 ms, retry_timeout=2 s) under SIPp traffic at 100 requests/s.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Concurrency: two Kamailio instances, children=4 each, under SIPp traffic
 # at the same time, increment one counter ($mcinc, and the mcd_incr()
 # function when the module has it); the final value equals the number of

@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: core
 # Fuzzing of the pure parsers (tests/fuzz): the committed corpus, past
 # crash inputs included, is replayed first; then each libFuzzer target runs
 # for FUZZ_SECS seconds (default 20) under ASan + UBSan. New inputs and any

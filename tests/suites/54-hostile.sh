@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Hostile keys and values from SIP headers (tests/cfg/rel-hostile.cfg): keys
 # with spaces, CR/LF (hex-decoded, and header folding), NUL, control bytes,
 # non-UTF-8 bytes, 250/251/4096 bytes, 64 KB (longer than Kamailio's PV

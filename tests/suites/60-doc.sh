@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # Documentation and examples:
 #  a) README is what doc/Makefile renders from doc/*.xml (no drift), the
 #     DocBook validates, every configuration excerpt of the guide comes
@@ -16,6 +17,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 EX=$ROOT/doc/examples
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mcd-doc.XXXXXX") || exit 1
 FAILS=0
+SKIPS=0
 PIDS=()
 USED_PORTS=" "
 
@@ -105,7 +107,8 @@ check_readme() {
 		fail "two renderings of README differ"
 	fi
 	if ! command -v xmllint >/dev/null 2>&1; then
-		echo "note: xmllint not found (package libxml2-utils): DocBook not validated"
+		echo "skipped: DocBook not validated: xmllint not found (package libxml2-utils)"
+		SKIPS=$((SKIPS + 1))
 	elif timeout 60 make -s -C "$TMP/render/doc" check >"$TMP/valid.log" 2>&1; then
 		ok "DocBook sources validate"
 	else
@@ -275,15 +278,6 @@ expect() {
 	fi
 }
 
-expect_200() {
-	if printf '%s\n' "$REPLY" | grep -q '^SIP/2.0 200'; then
-		ok "$1: 200 OK"
-	else
-		fail "$1: no 200 OK"
-		printf '%s\n' "$REPLY" | tail -5 | sed 's/^/    | /'
-	fi
-}
-
 # mc_get PORT KEY: the value memcached holds, straight from the server.
 # shellcheck disable=SC2016 # $1 and $2 expand in the inner shell
 mc_get() {
@@ -347,8 +341,12 @@ run_kamailio_cfg() {
 	expect "kamailio.cfg delete" X-Mcd-Value '<null>'
 	sip brief 'X-Set: gone soon\nX-Expire: 1'
 	expect "kamailio.cfg expire" X-Mcd-Value 'gone soon'
-	sleep 2.5
-	sip brief
+	# gone within 6 s (memcached's clock ticks in seconds; polled)
+	for _ in $(seq 1 30); do
+		sleep 0.2
+		sip brief
+		[ "$(hdr X-Mcd-Value)" != 'gone soon' ] && break
+	done
 	expect "kamailio.cfg expire" X-Mcd-Value '<null>'
 	REPLY=$(timeout 15 sipsak -vv -f "$EX/message.sip" -s "sip:note@127.0.0.1:$SIP" 2>&1 | tr -d '\r')
 	expect "kamailio.cfg MESSAGE" X-Mcd-Value '11 bytes stored'
@@ -518,14 +516,19 @@ run_compat_cfg() {
 	stop_kamailio compat.cfg
 }
 
-# The shipped module must load compat.cfg too (values are not checked: it
-# reads integers from freed memory).
+# The shipped module must load compat.cfg too: `kamailio -c`, and a start
+# that comes up and stops cleanly. No request is sent: compat.cfg reads
+# integers with $mct, which the shipped module reads from freed memory
+# (SPEC section 7), so what it would answer is undefined.
 run_compat_stock() {
 	cfg_check "$EX/compat.cfg" "$SYS_MODS" "(shipped module)"
 	start_memcached || return
 	start_kamailio compat-stock "$EX/compat.cfg" "$SYS_MODS" "127.0.0.1:$MC_PORT" || return
-	sip alice
-	expect_200 "compat.cfg (shipped module)"
+	if kill -0 "$KAM_PID" 2>/dev/null; then
+		ok "compat.cfg (shipped module): Kamailio started"
+	else
+		fail "compat.cfg (shipped module): Kamailio exited after start"
+	fi
 	stop_kamailio "compat.cfg (shipped module)"
 }
 
@@ -590,7 +593,7 @@ echo "--- shipped module: compat.cfg"
 run_compat_stock
 
 if [ ! -f "$ROOT/memcached.so" ]; then
-	echo "memcached.so is not built: configuration and SIP checks skipped"
+	echo "skipped: configuration and SIP checks: memcached.so is not built (run make)"
 	[ "$FAILS" -eq 0 ] || exit 1
 	exit 77
 fi
@@ -618,6 +621,10 @@ echo
 if [ "$FAILS" -gt 0 ]; then
 	echo "$FAILS check(s) failed"
 	exit 1
+fi
+if [ "$SKIPS" -gt 0 ]; then
+	echo "every check that ran passed, but parts were skipped (see above)"
+	exit 77
 fi
 echo "all documentation checks passed"
 exit 0

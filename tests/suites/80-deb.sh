@@ -1,4 +1,5 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # The Debian package: `make deb` builds it, apt installs it (replacing
 # kamailio-memcached-modules through Conflicts/Replaces), and a Kamailio that
 # says just loadmodule "memcached.so" gets OUR module from Kamailio's module

@@ -1,10 +1,12 @@
 #!/bin/bash
+# mcd-leg: kamailio
 # In-tree builds: scripts/intree.sh puts the module into a copy of the
 # installed Kamailio's source tree as src/modules/memcached. The tree's own
 # make rules build it and the result runs in the installed kamailio; on a
 # tree with CMake rules (6.0 and later) CMake builds and links it cleanly.
 # (The 6.0.1 tarball's CMake rules stamp version 6.0.0-rc0, which Debian's
 # binary refuses, so that build is checked but not loaded.)
+# shellcheck source-path=SCRIPTDIR source=../lib/common.sh
 . "$(dirname "$0")/../lib/common.sh"
 
 for t in make gcc pkg-config memcached sipsak nc ss readelf nm ldd comm dpkg-query; do
@@ -28,10 +30,13 @@ else
 	t_done
 fi
 
-# CORE_SRCS of the top Makefile (continuation lines joined).
-core=$(sed -n '/^CORE_SRCS[ \t]*[:?]*=/,/[^\\]$/p' "$TOP/Makefile" |
-	sed 's/^CORE_SRCS[ \t]*[:?]*=//; s/\\$//' | tr -s ' \t\n' ' ')
-[ -n "${core// /}" ] || t_fail "no CORE_SRCS in the top Makefile"
+# CORE_SRCS of core.mk, the one list of the core's files (as make reads it).
+core=$(make -s --no-print-directory -C "$TOP" -f - <<'MK'
+include core.mk
+all: ; @echo $(CORE_SRCS)
+MK
+)
+[ -n "${core// /}" ] || t_fail "no CORE_SRCS in core.mk"
 missing=""
 for f in $core memcached.c; do
 	[ -f "$mod/$f" ] || missing="$missing $f"
@@ -85,6 +90,7 @@ request_route {
 	exit;
 }
 EOF
+# shellcheck disable=SC2034 # start_kamailio (common.sh) reads it
 OUR_MODULE="$mod/memcached.so"
 if start_kamailio K "$T_DIR/run.cfg" -A "MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\""; then
 	REPLY=$(sip_req K OPTIONS)
