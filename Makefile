@@ -26,7 +26,8 @@ endif
 
 CORE_SRCS = mcd_err.c mcd_alloc.c mcd_md5.c mcd_key.c mcd_value.c \
             mcd_config.c mcd_near.c mcd_client.c \
-             mcd_lmalloc.c mcd_breaker.c mcd_route.c mcd_ops.c
+             mcd_lmalloc.c mcd_breaker.c mcd_route.c mcd_ops.c \
+             mcd_journal.c mcd_failback.c
 export CORE_SRCS
 
 .PHONY: all module install deps kamailio-src check unit bench doc deb run clean distclean \
