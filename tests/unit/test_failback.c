@@ -114,11 +114,11 @@ static unsigned seed_get(void)
 
 static int fb_off(void)
 {
-	const char *e = getenv("MCD_FB_OFF");
-
 #ifndef T_HAVE_FAILBACK
 	return 1;
 #else
+	const char *e = getenv("MCD_FB_OFF");
+
 	return e && *e == '1';
 #endif
 }
