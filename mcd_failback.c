@@ -144,7 +144,8 @@ static bool settle_overflow(mcd_client *c, size_t idx)
  * than idx that cannot be reached owes the key (settled on its return).
  * false when idx itself failed (it is marked dead again).
  */
-static bool settle_keys(mcd_client *c, size_t idx, int64_t *seen)
+static bool settle_keys(
+		mcd_client *c, size_t idx, int64_t *seen, uint64_t *total)
 {
 	mcd_jkey *buf;
 	size_t n, i, s, cursor, pass, forgot;
@@ -183,6 +184,7 @@ static bool settle_keys(mcd_client *c, size_t idx, int64_t *seen)
 			/* the keys fully done before a failure of idx count */
 			forgot = mcd_journal_settled(c->journal, idx, buf, ok ? n : i - 1);
 			mcd_journal_count_settled(c->journal, forgot);
+			*total += forgot;
 			if(seen != NULL)
 				*seen = mcd_breaker_hold(&c->brk, idx, c->brk.claim_ms);
 		}
@@ -195,13 +197,22 @@ static bool settle_keys(mcd_client *c, size_t idx, int64_t *seen)
 
 bool mcd_failback_settle(mcd_client *c, size_t idx, int64_t *seen)
 {
+	uint64_t total = 0, t0 = mcd_clock_mono_us();
+	bool ok;
+
 	if(c->journal == NULL)
 		return true;
-	if(!settle_overflow(c, idx) || !settle_keys(c, idx, seen))
-		return false;
+	ok = settle_overflow(c, idx) && settle_keys(c, idx, seen, &total);
 	/* a mark that is no longer ours (0: cleared elsewhere) is left as is */
-	return *seen != 0 && mcd_journal_pending(c->journal, idx) == 0
-		   && !mcd_journal_overflowed(c->journal, idx);
+	ok = ok && *seen != 0 && mcd_journal_pending(c->journal, idx) == 0
+		 && !mcd_journal_overflowed(c->journal, idx);
+	if(total > 0)
+		mcd_logf(c, MCD_LOG_INFO,
+				"memcached: failback: %s: %llu keys settled in %llu ms%s",
+				c->srv[idx].name, (unsigned long long)total,
+				(unsigned long long)((mcd_clock_mono_us() - t0) / 1000),
+				ok ? ", back in use" : ", more to settle");
+	return ok;
 }
 
 void mcd_failback_back(mcd_client *c, size_t idx)
@@ -216,6 +227,7 @@ void mcd_failback_back(mcd_client *c, size_t idx)
 
 void mcd_failback_tick(mcd_client *c)
 {
+	uint64_t total = 0;
 	int64_t now, *at;
 	size_t i;
 
@@ -232,6 +244,6 @@ void mcd_failback_tick(mcd_client *c)
 				&& !mcd_journal_overflowed(c->journal, i))
 			continue;
 		if(settle_overflow(c, i))
-			(void)settle_keys(c, i, NULL);
+			(void)settle_keys(c, i, NULL, &total);
 	}
 }
