@@ -422,19 +422,19 @@ static int is_counter(int id)
 	return id % 4 == 0;
 }
 
-/* A read of key `id` of instance `who`: the last value, or missing. */
-static int check_read(int who, int id, mcd_rc rc, const char *got, int learn)
+/*
+ * A read of key `id` of instance `who`: the last value, or missing. Only
+ * changes move the model: a miss is always allowed (a settled key, a
+ * restarted server, a stand-in during an outage) and tells nothing about
+ * the last change.
+ */
+static int check_read(int who, int id, mcd_rc rc, const char *got)
 {
 	mkey *m = &g_sh->model[who][id];
 	char k[24];
 
-	if (rc < 0 || m->state == M_UNKNOWN)
+	if (rc < 0 || rc == MCD_NOT_FOUND || m->state == M_UNKNOWN)
 		return 0;
-	if (rc == MCD_NOT_FOUND) {
-		if (learn)
-			m->state = M_MISSING;
-		return 0;
-	}
 	if (m->state == M_VALUE && strcmp(got, m->val) == 0)
 		return 0;
 	key_name(k, sizeof(k), who, id);
@@ -443,6 +443,24 @@ static int check_read(int who, int id, mcd_rc rc, const char *got, int learn)
 	if (m->state == M_VALUE)
 		fprintf(stderr, "failback model: (%s: '%s')\n", k, m->val);
 	return 1;
+}
+
+static const char *op_names[] = { "set", "add", "append", "delete", "incr/touch", "delete" };
+
+/* MCD_FB_TRACE=1: every operation, its outcome and where its key routes. */
+static void trace(mcd_client *c, int who, const char *op, const char *k, mcd_rc rc,
+		const char *model)
+{
+	static int on = -1;
+	size_t idx = 99;
+
+	if (on < 0)
+		on = getenv("MCD_FB_TRACE") != NULL;
+	if (!on)
+		return;
+	(void)mcd_server_for_key(c, k, strlen(k), &idx);
+	fprintf(stderr, "T %.0f i%d %s %s rc=%d srv=%zu -> %s\n", t_now_ms(), who, op, k, rc,
+			idx, model);
 }
 
 /* One random operation on an own key; returns violations seen. */
@@ -488,8 +506,6 @@ static int one_op(mcd_client *c, int who, unsigned *rs, unsigned *n)
 			m->state = M_UNKNOWN;
 		} else if (rc == MCD_OK)
 			m->state = M_UNKNOWN;
-		else if (rc == MCD_NOT_FOUND && m->state != M_UNKNOWN)
-			m->state = M_MISSING;
 		break;
 	case 3:
 	case 5:
@@ -504,8 +520,7 @@ static int one_op(mcd_client *c, int who, unsigned *rs, unsigned *n)
 				fprintf(stderr, "failback model: touch %s: found, last change deleted it\n", k);
 				bad = 1;
 				m->state = M_UNKNOWN;
-			} else if (rc == MCD_NOT_FOUND && m->state != M_UNKNOWN)
-				m->state = M_MISSING;
+			}
 			break;
 		}
 		rc = mcd_incr(c, k, strlen(k), 1, 1, 0, &cnt);
@@ -523,9 +538,11 @@ static int one_op(mcd_client *c, int who, unsigned *rs, unsigned *n)
 		break;
 	default:
 		rc = get_str(c, k, got, sizeof(got));
-		bad = check_read(who, id, rc, got, 1);
+		bad = check_read(who, id, rc, got);
+		trace(c, who, "get", k, rc, got);
 		return bad;
 	}
+	trace(c, who, op_names[op], k, rc, m->state == M_VALUE ? m->val : m->state == M_MISSING ? "(missing)" : "(unknown)");
 	/* sent and not answered: it may or may not have happened */
 	if (rc < 0 && rc != MCD_E_DEAD && rc != MCD_E_ARG)
 		m->state = M_UNKNOWN;
@@ -544,7 +561,7 @@ static int wait_up(mcd_client *c, int srv)
 	return 0;
 }
 
-static int check_all(mcd_client *c, int who)
+static int check_all(mcd_client *c)
 {
 	char k[24], got[64];
 	int bad = 0;
@@ -555,7 +572,8 @@ static int check_all(mcd_client *c, int who)
 
 			key_name(k, sizeof(k), w, id);
 			rc = get_str(c, k, got, sizeof(got));
-			bad += check_read(w, id, rc, got, w == who);
+			bad += check_read(w, id, rc, got);
+			trace(c, w, "check", k, rc, got);
 		}
 	return bad;
 }
@@ -582,7 +600,7 @@ static void worker_main(int who, int cmd_fd, int res_fd, void *journal, unsigned
 			res = wait_up(c, cmd[1]) < 0 ? -1 : 0;
 			break;
 		case 'c':
-			res = check_all(c, who);
+			res = check_all(c);
 			break;
 		default:
 			mcd_client_free(c);
