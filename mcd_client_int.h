@@ -76,6 +76,7 @@ typedef struct mcd_route {
 	size_t idx;   /* the chosen server */
 	size_t home;  /* the server the key hashes to */
 	int64_t seen; /* breaker mark seen when routing (0 = up) */
+	uint64_t skipped; /* servers passed over because marked dead */
 } mcd_route;
 
 /* mcd_client.c */

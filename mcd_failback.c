@@ -27,6 +27,10 @@
  *   stand-in and is recorded again (new seq); the prober forgets a key
  *   only when its seq did not move, and clears the mark only when no key
  *   is left;
+ * - a stand-in that goes out while the owner is still out: the next
+ *   change goes to another stand-in and is owed to both servers passed
+ *   over, so when the first stand-in returns (and the owner's keys fail
+ *   over to it again) its older copy is settled before it is used;
  * - a server that cannot be reached while a key is settled: the key is
  *   then owed to that server too, and is settled everywhere when it
  *   returns, so a copy left there cannot resurface on a later failover.
@@ -56,8 +60,10 @@ mcd_journal *mcd_client_journal(const mcd_client *c)
 
 void mcd_failback_record(mcd_client *c, const mcd_route *r)
 {
-	mcd_jrec jr = mcd_journal_record(
-			c->journal, r->home, r->idx, r->key, r->key_len);
+	/* owed to every server passed over: the home, and a stand-in that
+	 * is out too (its copy is older than this change) */
+	mcd_jrec jr = mcd_journal_record(c->journal,
+			r->skipped | (1ULL << r->home), r->idx, r->key, r->key_len);
 
 	if(jr == MCD_JREC_OVERFLOW_NEW)
 		mcd_logf(c, MCD_LOG_WARN,

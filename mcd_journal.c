@@ -186,12 +186,19 @@ static void compact(mcd_journal *j)
 	j->nfree = 0;
 }
 
-static mcd_jrec overflow(mcd_journal *j, size_t owner)
+static mcd_jrec overflow(mcd_journal *j, uint64_t owners)
 {
-	if(__atomic_exchange_n(&j->srv[owner].overflow, 1, __ATOMIC_ACQ_REL))
-		return MCD_JREC_OVERFLOW;
-	__atomic_fetch_add(&j->overflows, 1, __ATOMIC_RELAXED);
-	return MCD_JREC_OVERFLOW_NEW;
+	mcd_jrec jr = MCD_JREC_OVERFLOW;
+	size_t i;
+
+	for(i = 0; i < j->nservers; i++) {
+		if(!(owners & (1ULL << i))
+				|| __atomic_exchange_n(&j->srv[i].overflow, 1, __ATOMIC_ACQ_REL))
+			continue;
+		__atomic_fetch_add(&j->overflows, 1, __ATOMIC_RELAXED);
+		jr = MCD_JREC_OVERFLOW_NEW;
+	}
+	return jr;
 }
 
 static void add_pending(mcd_journal *j, jent *e, uint64_t bits)
@@ -206,20 +213,28 @@ static void add_pending(mcd_journal *j, jent *e, uint64_t bits)
 	e->pending |= bits;
 }
 
-mcd_jrec mcd_journal_record(mcd_journal *j, size_t owner, size_t standin,
+mcd_jrec mcd_journal_record(mcd_journal *j, uint64_t owners, size_t standin,
 		const char *key, size_t len)
 {
 	uint64_t h;
 	uint32_t *slot;
 	jent *e;
+	size_t i;
 
-	if(j == NULL || owner >= j->nservers || len == 0 || len > MCD_KEY_MAX)
+	if(j == NULL || len == 0 || len > MCD_KEY_MAX)
 		return MCD_JREC_KEPT;
-	__atomic_fetch_or(
-			&j->srv[owner].standins, 1ULL << standin, __ATOMIC_ACQ_REL);
+	if(j->nservers < 64)
+		owners &= (1ULL << j->nservers) - 1;
+	owners &= ~(1ULL << standin);
+	if(owners == 0)
+		return MCD_JREC_KEPT;
+	for(i = 0; i < j->nservers; i++)
+		if(owners & (1ULL << i))
+			__atomic_fetch_or(&j->srv[i].standins, 1ULL << standin,
+					__ATOMIC_ACQ_REL);
 	h = hash_key(key, len);
 	if(!lock(j))
-		return overflow(j, owner);
+		return overflow(j, owners);
 	slot = find_slot(j, h, key, len);
 	if(slot && *slot == NO_ENTRY && j->used == j->max && j->nfree > 0) {
 		compact(j);
@@ -227,7 +242,7 @@ mcd_jrec mcd_journal_record(mcd_journal *j, size_t owner, size_t standin,
 	}
 	if(slot == NULL || (*slot == NO_ENTRY && j->used == j->max)) {
 		unlock(j);
-		return overflow(j, owner);
+		return overflow(j, owners);
 	}
 	if(*slot == NO_ENTRY) {
 		e = &j->ent[j->used];
@@ -242,7 +257,7 @@ mcd_jrec mcd_journal_record(mcd_journal *j, size_t owner, size_t standin,
 	} else {
 		e = &j->ent[*slot - 1];
 	}
-	add_pending(j, e, 1ULL << owner);
+	add_pending(j, e, owners);
 	e->seq = ++j->seq;
 	unlock(j);
 	return MCD_JREC_KEPT;

@@ -69,11 +69,13 @@ mcd_rc mcd_journal_new_shm(size_t max_keys, size_t nservers,
 void mcd_journal_free_shm(mcd_journal *j);
 
 /*
- * Remembers that key (a wire key) of server `owner` is being changed on
- * server `standin`. Called BEFORE the change is sent, so the prober, once
- * it has settled the owner, can never miss a change that was in flight.
+ * Remembers that key (a wire key) is being changed on server `standin`
+ * while the servers in `owners` (its own, and any other it would go to
+ * first) are out: the return of each of them settles it. Called BEFORE
+ * the change is sent, so the prober, once it has settled a server, can
+ * never miss a change that was in flight. OVERFLOW flags every owner.
  */
-mcd_jrec mcd_journal_record(mcd_journal *j, size_t owner, size_t standin,
+mcd_jrec mcd_journal_record(mcd_journal *j, uint64_t owners, size_t standin,
 		const char *key, size_t len);
 
 /* Keys remembered for server srv now. */

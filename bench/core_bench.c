@@ -231,7 +231,7 @@ static int failback_bench(const char *servers, long n)
 			continue;
 		if (mcd_store(c, MCD_SET, k, (size_t)len, "old", 3, 0, 1) != MCD_OK)
 			die("set", mcd_client_errdetail(c));
-		mcd_journal_record(j, 1, 0, k, (size_t)len);
+		mcd_journal_record(j, 1u << 1, 0, k, (size_t)len);
 		have++;
 	}
 	t0 = now_s();

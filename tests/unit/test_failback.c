@@ -27,8 +27,10 @@
  * - model: two instances (each a worker and a prober process sharing
  *   breaker and journal in a shared mapping) and three servers; seeded
  *   random set/delete/add/append/incr/touch/get while servers are frozen,
- *   killed and restarted, one or two at a time; after every return each
- *   key of both instances reads its last value or missing.
+ *   killed and restarted, or cut off from one instance only (its prober
+ *   paused and its mark set: the routing of a partition), one or two at a
+ *   time; after every return each key of both instances reads its last
+ *   value or missing.
  *
  *   MCD_SEED=S       replay a seed (printed on every run)
  *   MCD_FB_ROUNDS=N  fault rounds of the model test (default 4)
@@ -139,6 +141,13 @@ static void tweak(mcd_config *cfg, void *arg)
 	cfg->probe_interval_ms = o->probe;
 }
 
+static void trace_log(void *ctx, mcd_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	(void)lvl;
+	fprintf(stderr, "L %.0f pid %d %s\n", t_now_ms(), (int)getpid(), msg);
+}
+
 static mcd_client *fb_client(const char *servers, mcd_server_stats *stats,
 		void *journal, int overflow)
 {
@@ -151,6 +160,8 @@ static mcd_client *fb_client(const char *servers, mcd_server_stats *stats,
 	cfg.servers = servers;
 	cfg.binary = 1;
 	tweak(&cfg, &o);
+	if (getenv("MCD_FB_TRACE"))
+		cfg.log = trace_log;
 	if (mcd_client_new(&cfg, NULL, stats, &c, err, sizeof(err)) != MCD_OK)
 		return NULL;
 #ifdef T_HAVE_FAILBACK
@@ -224,24 +235,24 @@ START_TEST(t_journal)
 
 	ck_assert_int_eq(mcd_journal_new_shm(0, 2, NULL, &j), MCD_E_ARG);
 	ck_assert_int_eq(mcd_journal_new_shm(4, 2, NULL, &j), MCD_OK);
-	ck_assert_int_eq(mcd_journal_record(j, 0, 1, "a", 1), MCD_JREC_KEPT);
-	ck_assert_int_eq(mcd_journal_record(j, 0, 1, "a", 1), MCD_JREC_KEPT);
-	ck_assert_int_eq(mcd_journal_record(j, 0, 1, "b", 1), MCD_JREC_KEPT);
-	ck_assert_int_eq(mcd_journal_record(j, 1, 0, "c", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 0, 1, "a", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 0, 1, "a", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 0, 1, "b", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 1, 0, "c", 1), MCD_JREC_KEPT);
 	ck_assert_uint_eq(mcd_journal_pending(j, 0), 2);
 	ck_assert_uint_eq(mcd_journal_pending(j, 1), 1);
 	n = mcd_journal_snapshot(j, 0, k, 8, &cur);
 	ck_assert_uint_eq(n, 2);
 	/* "a" changes again while being settled: it stays */
-	ck_assert_int_eq(mcd_journal_record(j, 0, 1, "a", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 0, 1, "a", 1), MCD_JREC_KEPT);
 	k[1].fail = 1ULL << 1; /* "b" could not be reached on server 1 */
 	ck_assert_uint_eq(mcd_journal_settled(j, 0, k, n), 1);
 	ck_assert_uint_eq(mcd_journal_pending(j, 0), 1);
 	ck_assert_uint_eq(mcd_journal_pending(j, 1), 2); /* "c", and "b" owed */
 	/* full: a fifth key overflows once, the flag is taken once */
-	ck_assert_int_eq(mcd_journal_record(j, 1, 0, "d", 1), MCD_JREC_KEPT);
-	ck_assert_int_eq(mcd_journal_record(j, 1, 0, "e", 1), MCD_JREC_OVERFLOW_NEW);
-	ck_assert_int_eq(mcd_journal_record(j, 1, 0, "f", 1), MCD_JREC_OVERFLOW);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 1, 0, "d", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 1, 0, "e", 1), MCD_JREC_OVERFLOW_NEW);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 1, 0, "f", 1), MCD_JREC_OVERFLOW);
 	ck_assert(mcd_journal_overflowed(j, 1));
 	ck_assert(mcd_journal_take_overflow(j, 1, &st));
 	ck_assert_uint_eq(st, 1);
@@ -251,8 +262,8 @@ START_TEST(t_journal)
 	n = mcd_journal_snapshot(j, 1, k, 8, &cur);
 	ck_assert_uint_eq(n, 3);
 	ck_assert_uint_eq(mcd_journal_settled(j, 1, k, n), 3);
-	ck_assert_int_eq(mcd_journal_record(j, 1, 0, "g", 1), MCD_JREC_KEPT);
-	ck_assert_int_eq(mcd_journal_record(j, 1, 0, "h", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 1, 0, "g", 1), MCD_JREC_KEPT);
+	ck_assert_int_eq(mcd_journal_record(j, 1u << 1, 0, "h", 1), MCD_JREC_KEPT);
 	ck_assert_uint_eq(mcd_journal_pending(j, 1), 2);
 	mcd_journal_count_settled(j, 4);
 	mcd_journal_stats(j, &settled, &ov);
@@ -402,6 +413,7 @@ typedef struct shared {
 	mcd_server_stats stats[NINST][MAXS];
 	mkey model[NINST][NK];
 	int stop;
+	int pause[NINST]; /* the instance's prober does not run (a cut) */
 } shared;
 
 typedef struct inst {
@@ -622,7 +634,8 @@ static void prober_main(int who, void *journal)
 		_exit(3);
 	while (!__atomic_load_n(&g_sh->stop, __ATOMIC_ACQUIRE) && t_now_ms() < end
 			&& getppid() != 1) {
-		mcd_probe_tick(c, NULL, NULL);
+		if (!__atomic_load_n(&g_sh->pause[who], __ATOMIC_ACQUIRE))
+			mcd_probe_tick(c, NULL, NULL);
 		t_sleep_ms(PROBE_MS);
 	}
 	mcd_client_free(c);
@@ -647,29 +660,58 @@ static int all_do(inst *in, int what, int arg)
 	return sum;
 }
 
-static int restore(int s, int killed, inst *in, int *violations, const char *what)
+enum { F_FREEZE, F_KILL, F_CUT };
+static const char *f_name[] = { "frozen", "killed", "cut off from instance 0" };
+static const char *r_name[] = { "thawed", "restarted", "reachable again" };
+
+/*
+ * F_CUT: server s is unreachable from instance 0 only, as behind a
+ * network partition: its prober stops (it could not reach s) and the
+ * shared mark its workers route by is set, as their first timeout would;
+ * instance 1 keeps using s.
+ */
+static void cut(int s, int on)
+{
+	mcd_server_stats *st = &g_sh->stats[0][s];
+
+	if (on) {
+		__atomic_store_n(&g_sh->pause[0], 1, __ATOMIC_RELEASE);
+		__atomic_store_n(&st->dead_until, mcd_clock_mono_ms(NULL) + 600000,
+				__ATOMIC_RELEASE);
+		__atomic_fetch_add(&st->dead_gen, 1, __ATOMIC_ACQ_REL);
+	} else {
+		__atomic_store_n(&g_sh->pause[0], 0, __ATOMIC_RELEASE);
+	}
+}
+
+static int restore(int s, int kind, inst *in, int *violations)
 {
 	int r, bad;
 
-	if (killed)
+	if (kind == F_KILL)
 		ck_assert(mcd_ts_restart(&g_srv[s]) == 0);
-	else
+	else if (kind == F_FREEZE)
 		ck_assert(mcd_ts_thaw(&g_srv[s]) == 0);
+	else
+		cut(s, 0);
 	r = all_do(in, 'w', s);
-	ck_assert_msg(r == 0, "server %d (%s) not back in use within %d ms", s, what,
+	ck_assert_msg(r == 0, "server %d (%s) not back in use within %d ms", s, r_name[kind],
 			SETTLE_WAIT_MS);
 	bad = all_do(in, 'c', 0);
-	fprintf(stderr, "failback model: server %d %s, back: %d violations\n", s, what, bad);
+	fprintf(stderr, "failback model: server %d %s, back: %d violations\n", s, r_name[kind],
+			bad);
 	*violations += bad;
 	return bad;
 }
 
-static void fault(int s, int kill_it)
+static void fault(int s, int kind)
 {
-	if (kill_it)
+	if (kind == F_KILL)
 		mcd_ts_stop(&g_srv[s]);
-	else
+	else if (kind == F_FREEZE)
 		ck_assert(mcd_ts_freeze(&g_srv[s]) == 0);
+	else
+		cut(s, 1);
 }
 
 START_TEST(t_model)
@@ -709,27 +751,29 @@ START_TEST(t_model)
 	}
 	violations += all_do(in, 'o', 0);
 	for (int r = 0; r < rounds; r++) {
-		int f1 = (int)(rand_r(&rs) % MAXS), k1 = (int)(rand_r(&rs) % 2);
+		/* a cut stops instance 0's prober: first fault only, so that
+		 * the second one's return is probed */
+		int f1 = (int)(rand_r(&rs) % MAXS), k1 = (int)(rand_r(&rs) % 3);
 		int f2 = -1, k2 = 0;
 
 		if (rand_r(&rs) % 2) {
 			f2 = (f1 + 1 + (int)(rand_r(&rs) % (MAXS - 1))) % MAXS;
 			k2 = (int)(rand_r(&rs) % 2);
 		}
-		fprintf(stderr, "failback model: round %d: server %d %s%s", r, f1,
-				k1 ? "killed" : "frozen", f2 >= 0 ? ", then " : "\n");
+		fprintf(stderr, "failback model: round %d: server %d %s%s", r, f1, f_name[k1],
+				f2 >= 0 ? ", then " : "\n");
 		if (f2 >= 0)
-			fprintf(stderr, "server %d %s\n", f2, k2 ? "killed" : "frozen");
+			fprintf(stderr, "server %d %s\n", f2, f_name[k2]);
 		fault(f1, k1);
 		violations += all_do(in, 'o', 0);
 		if (f2 >= 0) {
 			fault(f2, k2);
 			violations += all_do(in, 'o', 0);
 		}
-		restore(f1, k1, in, &violations, k1 ? "restarted" : "thawed");
+		restore(f1, k1, in, &violations);
 		violations += all_do(in, 'o', 0);
 		if (f2 >= 0) {
-			restore(f2, k2, in, &violations, k2 ? "restarted" : "thawed");
+			restore(f2, k2, in, &violations);
 			violations += all_do(in, 'o', 0);
 		}
 	}
