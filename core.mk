@@ -11,4 +11,5 @@
 # CMakeLists.txt reads it with a regular expression.
 CORE_SRCS = mcd_err.c mcd_alloc.c mcd_md5.c mcd_key.c mcd_value.c \
             mcd_config.c mcd_near.c mcd_client.c \
-            mcd_lmalloc.c mcd_breaker.c mcd_route.c mcd_ops.c
+            mcd_lmalloc.c mcd_breaker.c mcd_route.c mcd_ops.c \
+            mcd_journal.c mcd_failback.c

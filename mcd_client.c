@@ -148,7 +148,7 @@ void mcd_server_alive(mcd_client *c, size_t idx, int64_t seen)
 
 /* ---- life cycle ---- */
 
-static mcd_rc setup_handle(mcd_client *c, memcached_st *mc,
+mcd_rc mcd_setup_handle(mcd_client *c, memcached_st *mc,
 		const mcd_server *srv, size_t nsrv, bool weighted)
 {
 	const mcd_config *cfg = &c->cfg;
@@ -253,7 +253,7 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	if(memcached_create(&c->mc) == NULL)
 		goto nomem;
 	c->mc_created = true;
-	rc = setup_handle(c, &c->mc, c->srv, c->nservers, list->weighted);
+	rc = mcd_setup_handle(c, &c->mc, c->srv, c->nservers, list->weighted);
 	mcd_free(alloc, list);
 	if(rc != MCD_OK) {
 		if(err && errlen)
@@ -379,7 +379,7 @@ static mcd_rc contact(mcd_client *c, size_t idx, uint64_t *rtt_us)
 
 	if(memcached_create(&probe) == NULL)
 		return mcd_set_err(c, MCD_E_NOMEM, "out of memory");
-	rc = setup_handle(c, &probe, &c->srv[idx], 1, false);
+	rc = mcd_setup_handle(c, &probe, &c->srv[idx], 1, false);
 	if(rc == MCD_OK) {
 		t0 = mcd_clock_mono_us();
 		lr = memcached_version(&probe);
@@ -411,7 +411,9 @@ mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us)
 		return mcd_set_err(c, MCD_E_ARG, "no server %zu", idx);
 	seen = __atomic_load_n(&c->stats[idx].dead_until, __ATOMIC_ACQUIRE);
 	rc = contact(c, idx, rtt_us);
-	if(rc == MCD_OK)
+	/* a server with keys to settle is put back by the prober only */
+	if(rc == MCD_OK && mcd_journal_pending(c->journal, idx) == 0
+			&& !mcd_journal_overflowed(c->journal, idx))
 		mcd_server_alive(c, idx, seen);
 	return rc;
 }
@@ -435,6 +437,7 @@ void mcd_probe_tick(mcd_client *c, mcd_event_fn ev, void *arg)
 
 	for(i = 0; i < c->nservers; i++)
 		report(c, i, ev, arg);
+	mcd_failback_tick(c);
 	for(i = 0; i < c->nservers; i++) {
 		/* hold the workers off while this probe runs */
 		seen = mcd_breaker_hold(&c->brk, i, c->brk.claim_ms);
@@ -445,7 +448,11 @@ void mcd_probe_tick(mcd_client *c, mcd_event_fn ev, void *arg)
 			mcd_server_dead(c, i, c->err);
 			continue;
 		}
+		/* its keys first: workers keep away until this is done */
+		if(!mcd_failback_settle(c, i, &seen))
+			continue;
 		mcd_server_alive(c, i, seen);
+		mcd_failback_back(c, i);
 		report(c, i, ev, arg);
 	}
 }

@@ -33,6 +33,7 @@
 #include "mcd_key.h"
 #include "mcd_lmalloc.h"
 #include "mcd_near.h"
+#include "mcd_failback.h"
 
 typedef struct mcd_server {
 	mcd_server_addr addr;
@@ -58,6 +59,8 @@ struct mcd_client {
 	mcd_server_stats own_stats[MCD_MAX_SERVERS];
 	mcd_breaker brk;
 	mcd_near *near; /* shared read cache; NULL = off; not ours to free */
+	mcd_journal *journal; /* failback; NULL = off; not ours to free */
+	mcd_fb_overflow fb_overflow;
 	mcd_rc last_rc;
 	char err[MCD_ERRBUF_SIZE];
 };
@@ -73,6 +76,7 @@ typedef struct mcd_route {
 	size_t idx;   /* the chosen server */
 	size_t home;  /* the server the key hashes to */
 	int64_t seen; /* breaker mark seen when routing (0 = up) */
+	uint64_t skipped; /* servers passed over because marked dead */
 } mcd_route;
 
 /* mcd_client.c */
@@ -85,6 +89,22 @@ mcd_rc mcd_set_lib_err(mcd_client *c, const memcached_st *mc, mcd_rc rc,
 mcd_rc mcd_map_rc(memcached_return_t r);
 void mcd_server_dead(mcd_client *c, size_t idx, const char *why);
 void mcd_server_alive(mcd_client *c, size_t idx, int64_t seen);
+/* A handle of the client's settings on servers srv[0..nsrv) only. */
+mcd_rc mcd_setup_handle(mcd_client *c, memcached_st *mc,
+		const mcd_server *srv, size_t nsrv, bool weighted);
+
+/* mcd_failback.c */
+/* Before a change of r->key is sent to a server standing in for its
+ * owner: remembers it (logs and counts an overflow once). */
+void mcd_failback_record(mcd_client *c, const mcd_route *r);
+/* The prober: server idx answered while marked (*seen, refreshed while
+ * this runs). Settles its keys; true when it may be put back in use. */
+bool mcd_failback_settle(mcd_client *c, size_t idx, int64_t *seen);
+/* The prober, each tick: settles again, a grace of `timeout` after a
+ * server was put back, the keys recorded by changes already under way. */
+void mcd_failback_tick(mcd_client *c);
+/* The prober put idx back in use. */
+void mcd_failback_back(mcd_client *c, size_t idx);
 
 /* mcd_route.c */
 void mcd_route_tokens(mcd_client *c);

@@ -463,6 +463,9 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 		bump(&st->failfast);
 		return done(c, rc);
 	}
+	/* a change going to a stand-in is remembered before it is sent */
+	if(r.idx != r.home && q->kind != OP_GET && c->journal)
+		mcd_failback_record(c, &r);
 	/* only a plain set may go quietly: the answer of every other command
 	 * is its meaning, and the library discards the answers of quiet
 	 * stores only, so any other quiet command would shift the replies */

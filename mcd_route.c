@@ -53,8 +53,15 @@ static bool usable(mcd_client *c, size_t idx, mcd_route *r)
 {
 	int64_t seen;
 
-	if(mcd_breaker_blocked(&c->brk, idx, &seen))
+	/* a trial claimed on a server with keys to settle is not made: only
+	 * the prober puts it back, once they are settled */
+	if(mcd_breaker_blocked(&c->brk, idx, &seen)
+			|| (seen != 0 && c->journal
+					&& (mcd_journal_pending(c->journal, idx) > 0
+							|| mcd_journal_overflowed(c->journal, idx)))) {
+		r->skipped |= 1ULL << idx;
 		return false;
+	}
 	r->idx = idx;
 	r->seen = seen;
 	return true;
@@ -70,6 +77,7 @@ mcd_rc mcd_route_key(mcd_client *c, mcd_route *r)
 	size_t i, n = c->nservers;
 
 	r->home = r->idx = hash_index(c, r->key, r->key_len);
+	r->skipped = 0;
 	r->group = r->key;
 	r->group_len = r->key_len;
 	if(usable(c, r->home, r))

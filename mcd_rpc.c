@@ -31,6 +31,7 @@
 #include "memcached.h"
 #include "mcd_rpc.h"
 #include "mcd_near.h"
+#include "mcd_fbmod.h"
 
 static mcd_client *mcd_rpc_client(rpc_t *rpc, void *ctx)
 {
@@ -58,9 +59,26 @@ static void mcd_rpc_near_add(rpc_t *rpc, void *th)
 			(unsigned long long)entries);
 }
 
+/* failback's figures as a "failback" member; nothing when it is off */
+static void mcd_rpc_failback_add(rpc_t *rpc, void *th)
+{
+	mcd_journal *j = mcd_fbmod_journal();
+	uint64_t settled, overflows;
+	void *fh;
+
+	if(j == NULL)
+		return;
+	mcd_journal_stats(j, &settled, &overflows);
+	if(rpc->struct_add(th, "{", "failback", &fh) < 0)
+		return;
+	rpc->struct_add(fh, "JJ", "settled", (unsigned long long)settled,
+			"overflows", (unsigned long long)overflows);
+}
+
 static const char *mcd_rpc_stats_doc[] = {
 		"Per server: address, state (up/dead), ops, hits, misses, errors, "
-		"timeouts, failfast; and their totals over all processes, with "
+		"timeouts, failfast, remembered (failback: keys to settle before "
+		"it is used again); and their totals over all processes, with "
 		"servers_dead; with the near cache on, its hits, misses and "
 		"entries.",
 		0};
@@ -98,6 +116,12 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 				   (unsigned long long)s.failfast)
 				< 0)
 			return;
+		/* failback: keys to settle before it is used again */
+		if(rpc->struct_add(sh, "J", "remembered",
+				   (unsigned long long)mcd_journal_pending(
+						   mcd_fbmod_journal(), i))
+				< 0)
+			return;
 	}
 	if(rpc->struct_add(th, "{", "totals", &toth) < 0)
 		return;
@@ -111,6 +135,7 @@ static void mcd_rpc_stats(rpc_t *rpc, void *ctx)
 			< 0)
 		return;
 	mcd_rpc_near_add(rpc, th);
+	mcd_rpc_failback_add(rpc, th);
 }
 
 static const char *mcd_rpc_check_doc[] = {

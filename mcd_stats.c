@@ -27,6 +27,7 @@
 #include "memcached.h"
 #include "mcd_stats.h"
 #include "mcd_near.h"
+#include "mcd_fbmod.h"
 
 #ifdef STATISTICS
 
@@ -75,6 +76,23 @@ static counter_val_t mcd_stat_near_misses(void)
 	return (counter_val_t)v;
 }
 
+/* failback: read straight from the journal in shm */
+static counter_val_t mcd_stat_failback_settled(void)
+{
+	uint64_t v = 0;
+
+	mcd_journal_stats(mcd_fbmod_journal(), &v, NULL);
+	return (counter_val_t)v;
+}
+
+static counter_val_t mcd_stat_failback_overflows(void)
+{
+	uint64_t v = 0;
+
+	mcd_journal_stats(mcd_fbmod_journal(), NULL, &v);
+	return (counter_val_t)v;
+}
+
 /* clang-format off */
 static stat_export_t mcd_stats[] = {
 	{"ops",          STAT_IS_FUNC, (stat_var **)mcd_stat_ops},
@@ -88,6 +106,10 @@ static stat_export_t mcd_stats[] = {
 	 * template need not know whether it is on */
 	{"near_hits",    STAT_IS_FUNC, (stat_var **)mcd_stat_near_hits},
 	{"near_misses",  STAT_IS_FUNC, (stat_var **)mcd_stat_near_misses},
+	{"failback_settled",   STAT_IS_FUNC,
+			(stat_var **)mcd_stat_failback_settled},
+	{"failback_overflows", STAT_IS_FUNC,
+			(stat_var **)mcd_stat_failback_overflows},
 	{0, 0, 0}
 };
 /* clang-format on */

@@ -44,6 +44,7 @@
 #include "mcd_event.h"
 #include "mcd_stats.h"
 #include "mcd_near.h"
+#include "mcd_fbmod.h"
 
 MODULE_VERSION
 
@@ -108,6 +109,9 @@ static param_export_t params[] = {
 	{"event_callback", PARAM_STR, &mcd_event_callback},
 	{"near_cache", PARAM_STRING, &mcd_near_spec},
 	{"near_cache_size", PARAM_INT, &mcd_near_size},
+	{"failback", PARAM_INT, &mcd_failback},
+	{"failback_keys", PARAM_INT, &mcd_failback_keys},
+	{"failback_overflow", PARAM_INT, &mcd_failback_overflow},
 	{0, 0, 0}
 };
 
@@ -274,6 +278,8 @@ static int mod_init(void)
 		return -1;
 	}
 	memset(mcd_stats_shm, 0, n * sizeof(mcd_server_stats));
+	if(mcd_fbmod_init(n, mcd_failover, mcd_probe_interval) < 0)
+		return -1;
 
 	if(mcd_slot_init() < 0)
 		return -1;
@@ -299,6 +305,7 @@ static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 		return NULL;
 	}
 	mcd_client_set_near(mcd_client_h, mcd_near_h);
+	mcd_fbmod_attach(mcd_client_h);
 	return mcd_client_h;
 }
 
@@ -328,6 +335,7 @@ static void mod_destroy(void)
 	mcd_near_free(mcd_near_h);
 	mcd_near_h = NULL;
 	mcd_slot_destroy();
+	mcd_fbmod_destroy();
 	if(mcd_stats_shm) {
 		shm_free(mcd_stats_shm);
 		mcd_stats_shm = NULL;

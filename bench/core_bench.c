@@ -23,6 +23,8 @@
  *
  *   core_bench -s 127.0.0.1:PORT [-d SECONDS] [-n ROUNDS]
  *   core_bench -k SERVERS KEY...   prints "KEY INDEX" (server holding KEY)
+ *   core_bench -f N SERVERS        failback: time to settle N remembered
+ *                                  keys of the second server (2+ servers)
  *
  * Each round measures libmemcached then the core for SECONDS each, so a
  * noisy neighbour hits both sides of a pair alike. Output lines (medians
@@ -30,6 +32,7 @@
  * the lowest and highest):
  *   op <name> raw <ops/s> mcd <ops/s> ratio <mcd/raw> min <r> max <r>
  *   keys <name> <keys/s>
+ *   failback keys <N> servers <S> settle_ms <ms> keys_per_s <k/s>
  */
 #define _GNU_SOURCE
 #include <libmemcached/memcached.h>
@@ -46,6 +49,7 @@
 #include "mcd_config.h"
 #include "mcd_err.h"
 #include "mcd_key.h"
+#include "mcd_failback.h"
 
 #define VAL_LEN 100
 
@@ -201,6 +205,48 @@ static int server_of(const char *servers, int n, char **keys)
 	return 0;
 }
 
+/*
+ * -f: N keys of server 1 changed during an outage: written (they live on
+ * it, as before the outage), remembered in a journal, then settled by the
+ * prober's tick, as after the server's return (each key deleted on every
+ * server). The time of the settling alone is printed.
+ */
+static int failback_bench(const char *servers, long n)
+{
+	mcd_client *c = new_client(servers);
+	mcd_journal *j = NULL;
+	size_t ns = mcd_server_count(c), idx, have = 0;
+	char k[32];
+	double t0, t1;
+
+	if (n < 1 || ns < 2)
+		die("failback", "needs N >= 1 and two servers or more");
+	if (mcd_journal_new_shm((size_t)n, ns, NULL, &j) != MCD_OK)
+		die("failback", "no memory for the journal");
+	mcd_client_set_failback(c, j, MCD_FB_FLUSH_ALL);
+	for (long i = 0; have < (size_t)n && i < 100 * n; i++) {
+		int len = snprintf(k, sizeof(k), "fb:%ld", i);
+
+		if (mcd_server_for_key(c, k, (size_t)len, &idx) != MCD_OK || idx != 1)
+			continue;
+		if (mcd_store(c, MCD_SET, k, (size_t)len, "old", 3, 0, 1) != MCD_OK)
+			die("set", mcd_client_errdetail(c));
+		mcd_journal_record(j, 1u << 1, 0, k, (size_t)len);
+		have++;
+	}
+	t0 = now_s();
+	for (int i = 0; i < 1000 && mcd_journal_pending(j, 1) > 0; i++)
+		mcd_probe_tick(c, NULL, NULL);
+	t1 = now_s();
+	if (mcd_journal_pending(j, 1) > 0)
+		die("failback", "keys left unsettled");
+	printf("failback keys %zu servers %zu settle_ms %.1f keys_per_s %.0f\n", have, ns,
+			(t1 - t0) * 1000, (double)have / (t1 - t0));
+	mcd_client_free(c);
+	mcd_journal_free_shm(j);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *server = NULL;
@@ -213,15 +259,19 @@ int main(int argc, char **argv)
 	mcd_buf buf;
 	char longkey[300], shortkey[] = "sip:alice@example.com";
 
-	while ((opt = getopt(argc, argv, "s:d:n:k:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:d:n:k:f:")) != -1) {
 		switch (opt) {
 		case 's': server = optarg; break;
 		case 'd': secs = atof(optarg); break;
 		case 'n': rounds = atoi(optarg); break;
 		case 'k': return server_of(optarg, argc - optind, argv + optind);
+		case 'f':
+			if (optind >= argc)
+				die("usage", "core_bench -f N SERVERS");
+			return failback_bench(argv[optind], atol(optarg));
 		default:
 			fprintf(stderr, "usage: core_bench -s HOST:PORT [-d SECONDS]"
-					" [-n ROUNDS] | -k SERVERS KEY...\n");
+					" [-n ROUNDS] | -k SERVERS KEY... | -f N SERVERS\n");
 			return 2;
 		}
 	}

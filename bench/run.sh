@@ -17,6 +17,8 @@
 # BENCH_SCENARIOS (subset of the scenario names, for a closer look),
 # BENCH_DET_N (SIP requests per system-call count, default 200), BENCH_CG_N
 # (requests per instruction count under callgrind, default 2000).
+# BENCH_FAILBACK_KEYS (remembered keys settled by the failback run, default
+# "1000 100000").
 set -u
 
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -40,10 +42,12 @@ if [ "$SMOKE" = 1 ]; then
 	RATE=${BENCH_RATE:-5000} DUR=${BENCH_DUR:-1} ROUNDS=${BENCH_ROUNDS:-1}
 	LIGHT_DUR=0.2 FREEZE=0.2 DOWN=0.2 AFTER=0.5 WARM=0.2 MICRO_SECS=0.05 MICRO_ROUNDS=2
 	PROBE_WAIT=0.3 SETTLE=0.1 WARMUP=0.2 CG_N=${BENCH_CG_N:-200}
+	FB_KEYS=${BENCH_FAILBACK_KEYS:-1000}
 else
 	RATE=${BENCH_RATE:-20000} DUR=${BENCH_DUR:-6} ROUNDS=${BENCH_ROUNDS:-2}
 	LIGHT_DUR=2 FREEZE=3 DOWN=1 AFTER=8 WARM=2 MICRO_SECS=0.2 MICRO_ROUNDS=10
 	PROBE_WAIT=1 SETTLE=0.2 WARMUP=2 CG_N=${BENCH_CG_N:-2000}
+	FB_KEYS=${BENCH_FAILBACK_KEYS:-1000 100000}
 fi
 DET_N=${BENCH_DET_N:-200} # SIP requests per strace / server-stats count
 CG_RATE=500               # requests/s to a Kamailio under callgrind
@@ -624,6 +628,28 @@ run_two_servers() {
 	stop_memcached "$pid2"
 }
 
+# Failback: how long the prober takes to settle the keys remembered during
+# an outage before the server is used again (core_bench -f: each key
+# deleted on both servers, one round trip at a time). The server stays
+# marked dead meanwhile; its keys go on being served by the stand-in.
+FAILBACK=$OUT/failback.tsv
+run_failback() {
+	local p1 p2 pid1 pid2 n line
+	printf 'keys\tservers\tsettle_ms\tkeys_per_s\n' >"$FAILBACK"
+	[ "$CORE_OK" = 1 ] || return 0
+	p1=$(free_port) p2=$(free_port)
+	start_memcached "$p1"; pid1=$MC_PID
+	start_memcached "$p2"; pid2=$MC_PID
+	for n in $FB_KEYS; do
+		line=$(timeout 300 "${SUT[@]}" "$WORK/core_bench" -f "$n" "127.0.0.1:$p1,127.0.0.1:$p2" 2>&1) ||
+			{ log "failback settle of $n keys failed: $line"; continue; }
+		echo "$line" | awk '$1 == "failback" { printf "%s\t%s\t%s\t%s\n", $3, $5, $7, $9 }' >>"$FAILBACK"
+		log "failback: $line"
+	done
+	stop_memcached "$pid1"
+	stop_memcached "$pid2"
+}
+
 # ------------------------------------------------------------------- main
 START=$(date +%s)
 [ -f "$OURS" ] || die "$OURS not found (run make first)"
@@ -696,6 +722,7 @@ if [[ "$PARTS" == *" faults "* ]]; then
 	run_faults ours "$OURS"
 	run_faults shipped "$SHIPPED"
 	run_two_servers
+	run_failback
 fi
 
 # ----------------------------------------------------------------- report
@@ -861,6 +888,12 @@ RESULTS=$OUT/results.txt
 			$1 == "keys" { printf "  mcd_key_build %-8s %12.0f keys/s\n", $2, $3 }'
 	else
 		echo "  n/a (core sources missing or not building)"
+	fi
+	if [ -s "$FAILBACK" ] && [ "$(wc -l <"$FAILBACK")" -gt 1 ]; then
+		echo
+		echo "Failback settling (bench/core_bench.c -f, no Kamailio; 2 servers: the keys remembered during an outage"
+		echo "are deleted on both before the returning server is used again; it stays marked dead meanwhile)"
+		awk -F'\t' 'NR > 1 { printf "  %7d keys remembered: settled in %9.1f ms (%.0f keys/s)\n", $1, $3, $4 }' "$FAILBACK"
 	fi
 } >"$RESULTS"
 

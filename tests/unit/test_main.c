@@ -242,6 +242,7 @@ int main(void)
 	srunner_add_suite(sr, suite_near());
 	srunner_add_suite(sr, suite_breaker());
 	srunner_add_suite(sr, suite_model());
+	srunner_add_suite(sr, suite_failback());
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

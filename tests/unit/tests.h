@@ -40,6 +40,7 @@ Suite *suite_sasl(void);
 Suite *suite_near(void);
 Suite *suite_breaker(void);
 Suite *suite_model(void);
+Suite *suite_failback(void);
 
 /* Monotonic milliseconds, and a sleep that survives signals. */
 double t_now_ms(void);
