@@ -30,11 +30,13 @@ python3 "$GEN" gen "$M" || exit 1
 start_memcached A || exit 1
 SRV="MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\""
 
-# lang NAME LANG CFG DEFINES...: one Kamailio running the cells of LANG
+# lang NAME LANG CFG DEFINES...: one Kamailio running the cells of LANG.
+# The generated script is large: Kamailio 6.0 needs more than 64 MB of pkg
+# memory to parse it (5.6 less); the pool is only touched as it is used.
 lang() {
 	local name=$1 what=$2 cfg=$3; shift 3
 	echo "-- $what"
-	if ! start_kamailio "$name" "$cfg" -M 64 -A "$SRV" "$@"; then
+	if ! start_kamailio "$name" "$cfg" -M 256 -A "$SRV" "$@"; then
 		local log="KAM_LOG_$name"
 		if grep -qE "could not open module|cannot open shared object" \
 			"${!log}" 2>/dev/null; then
