@@ -23,6 +23,7 @@
  * mcd_breaker.c.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,24 @@ void mcd_server_alive(mcd_client *c, size_t idx, int64_t seen)
 
 /* ---- life cycle ---- */
 
+unsigned mcd_fork_generation = 1;
+
+static void fork_child(void)
+{
+	/* the child runs single-threaded here: a plain increment will do */
+	mcd_fork_generation++;
+}
+
+static void fork_watch(void)
+{
+	pthread_atfork(NULL, NULL, fork_child);
+}
+
+int mcd_client_is_mine(const mcd_client *c)
+{
+	return c != NULL && c->gen == mcd_fork_generation;
+}
+
 static mcd_rc setup_handle(mcd_client *c, memcached_st *mc,
 		const mcd_server *srv, size_t nsrv, bool weighted)
 {
@@ -220,7 +239,10 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	mcd_rc rc;
 	size_t i;
 
+	static pthread_once_t watch = PTHREAD_ONCE_INIT;
+
 	*out = NULL;
+	pthread_once(&watch, fork_watch);
 	if(alloc == NULL)
 		alloc = mcd_allocator_system();
 	if(err && errlen)
@@ -240,6 +262,7 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	c->lm.alloc = *alloc;
 	c->cfg = *cfg;
 	c->quiet_set = cfg->noreply != 0;
+	c->gen = mcd_fork_generation;
 	c->prefix_len = cfg->prefix ? strlen(cfg->prefix) : 0;
 	memcpy(c->prefix, cfg->prefix ? cfg->prefix : "", c->prefix_len + 1);
 	c->stats = stats ? stats : c->own_stats;
@@ -277,7 +300,8 @@ void mcd_client_free(mcd_client *c)
 {
 	mcd_allocator a;
 
-	if(c == NULL)
+	/* inherited: quit would go out through the owner's socket */
+	if(c == NULL || !mcd_client_is_mine(c))
 		return;
 	a = c->alloc;
 	if(c->mc_created)

@@ -61,8 +61,21 @@ typedef enum mcd_store_op {
 mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 		mcd_server_stats *stats, mcd_client **out, char *err, size_t errlen);
 
-/* Closes connections and frees everything the client allocated. NULL-safe. */
+/* Closes connections and frees everything the client allocated. NULL-safe.
+ * A client made by another process is left alone: nothing is sent
+ * through its sockets and nothing freed (its memory may be the owner's,
+ * e.g. shm). */
 void mcd_client_free(mcd_client *c);
+
+/*
+ * A client belongs to the process that created it. mcd_fork_generation
+ * changes in the child of every fork (a pthread_atfork handler, so no
+ * system call per operation); a client made under another value was
+ * inherited, and its operations return MCD_E_FOREIGN without touching its
+ * sockets: the process makes a client of its own.
+ */
+extern unsigned mcd_fork_generation;
+int mcd_client_is_mine(const mcd_client *c);
 
 /* Detail of the last failure on this client ("" after success). */
 const char *mcd_client_errdetail(const mcd_client *c);

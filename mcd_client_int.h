@@ -47,6 +47,7 @@ struct mcd_client {
 	memcached_st mc; /* embedded: created without an allocation of its own */
 	bool mc_created;
 	bool quiet_set;  /* noreply: plain set is sent quietly */
+	unsigned gen;    /* mcd_fork_generation of the creating process */
 	mcd_allocator alloc;
 	mcd_lm_ctx lm;   /* the library's view of alloc, with its counters */
 	mcd_config cfg;  /* its strings belong to the host and outlive us */

@@ -433,6 +433,9 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	int64_t near_sent = 0;
 
 	c->err[0] = '\0';
+	if(c->gen != mcd_fork_generation)
+		return done(c, mcd_set_err(c, MCD_E_FOREIGN,
+							   "client made by another process"));
 	if(key == NULL || key_len == 0)
 		return done(c, mcd_set_err(c, MCD_E_ARG, "empty key"));
 	if(d->has_expire && q->expire > MCD_EXPIRE_MAX)

@@ -68,6 +68,9 @@ static mcd_config mcd_cfg;
 static mcd_server_stats *mcd_stats_shm = NULL;
 static mcd_client *mcd_client_h = NULL;
 static int mcd_client_failed = 0;
+/* mcd_fork_generation when mcd_client_h was made: another value means the
+ * client was inherited over fork and belongs to the parent */
+static unsigned mcd_client_gen = 0;
 /* made in mod_init, before the fork, so every process shares it */
 static mcd_near *mcd_near_h = NULL;
 
@@ -284,12 +287,23 @@ static int mod_init(void)
 	return 0;
 }
 
-/* the first call in a process: kept apart so the common path stays small */
+/* The first call in a process, or the first after a fork: kept apart so
+ * the common path stays small. A client inherited over fork (e.g. made by
+ * a read in event_route[htable:mod-init], in the main process) is left to
+ * its owner: mcd_client_free sends nothing through it and frees nothing. */
 static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 {
 	char err[MCD_ERRBUF_SIZE];
 	mcd_rc rc;
 
+	if(mcd_client_h != NULL) {
+		LM_DBG("memcached: client inherited over fork: making our own\n");
+		mcd_client_free(mcd_client_h);
+		mcd_client_h = NULL;
+		mcd_client_failed = 0;
+	}
+	if(mcd_client_failed)
+		return NULL;
 	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
 			&mcd_client_h, err, sizeof(err));
 	if(rc != MCD_OK) {
@@ -298,13 +312,15 @@ static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 		mcd_client_failed = 1;
 		return NULL;
 	}
+	mcd_client_gen = mcd_fork_generation;
 	mcd_client_set_near(mcd_client_h, mcd_near_h);
 	return mcd_client_h;
 }
 
 mcd_client *mcd_client_get(void)
 {
-	if(mcd_client_h != NULL || mcd_client_failed)
+	/* one load and compare: the generation changes in every forked child */
+	if(mcd_client_h != NULL && mcd_client_gen == mcd_fork_generation)
 		return mcd_client_h;
 	return mcd_client_create();
 }

@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "tests.h"
 #include "mcd_key.h"
@@ -758,6 +760,60 @@ START_TEST(t_slow_key_log_safe)
 }
 END_TEST
 
+
+/*
+ * A client inherited over fork belongs to the parent: in the child every
+ * operation is refused before anything is sent through its socket, and
+ * freeing it sends no quit; a client of the child's own works. The parent
+ * keeps using its connection after the child ended.
+ */
+START_TEST(t_inherited_client)
+{
+	uint64_t g0 = 0, g1 = 0, c0 = 0, c1 = 0;
+	int st = 0;
+	pid_t pid;
+
+	cli(_i);
+	put_k(K("pk"), K("parent"), 1);
+	expect_k(K("pk"), K("parent"), 1);
+	ck_assert(mcd_client_is_mine(g_cli));
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g0), 0);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "total_connections", &c0), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		mcd_buf b;
+		mcd_client *own;
+		int bad = 0;
+
+		mcd_buf_init(&b, mcd_allocator_system());
+		bad |= mcd_client_is_mine(g_cli) ? 1 : 0;
+		bad |= mcd_get(g_cli, K("pk"), &b, NULL) != MCD_E_FOREIGN ? 2 : 0;
+		bad |= mcd_store(g_cli, MCD_SET, K("pk"), K("child"), 0, 1)
+						!= MCD_E_FOREIGN
+				? 4 : 0;
+		mcd_client_free(g_cli); /* must send no quit, free nothing */
+		own = t_client(g_servers, _i, NULL, NULL, NULL);
+		bad |= mcd_get(own, K("pk"), &b, NULL) != MCD_OK ? 8 : 0;
+		bad |= (b.len != 6 || memcmp(b.data, "parent", 6) != 0) ? 16 : 0;
+		mcd_client_free(own);
+		mcd_buf_free(&b);
+		_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %d",
+			st);
+	/* the child's one get went over a connection of its own */
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g1), 0);
+	ck_assert_uint_eq(g1, g0 + 1);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "total_connections", &c1), 0);
+	ck_assert_uint_ge(c1, c0 + 1);
+	/* the parent's connection was not touched (no quit): still in step */
+	put_k(K("pk"), K("again"), 1);
+	expect_k(K("pk"), K("again"), 1);
+}
+END_TEST
+
 Suite *suite_client(void)
 {
 	Suite *s = suite_create("client");
@@ -783,6 +839,7 @@ Suite *suite_client(void)
 	tcase_add_loop_test(tc, t_incr_create_expire, 0, 2);
 	tcase_add_loop_test(tc, t_empty_key, 0, 2);
 	tcase_add_loop_test(tc, t_noreply, 0, 2);
+	tcase_add_loop_test(tc, t_inherited_client, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wire");
