@@ -167,6 +167,15 @@ int mcd_client_is_mine(const mcd_client *c)
 	return c != NULL && c->gen == mcd_fork_generation;
 }
 
+/* One library setting; a refusal is a configuration error naming it. */
+#define BEHAVE(c, mc, b, v)                                                 \
+	do {                                                                   \
+		memcached_return_t br_ = memcached_behavior_set((mc), (b), (v));   \
+		if(br_ != MEMCACHED_SUCCESS)                                       \
+			return mcd_set_err((c), MCD_E_CONFIG, "cannot set %s: %s", #b, \
+					memcached_strerror((mc), br_));                        \
+	} while(0)
+
 static mcd_rc setup_handle(mcd_client *c, memcached_st *mc,
 		const mcd_server *srv, size_t nsrv, bool weighted)
 {
@@ -177,23 +186,25 @@ static mcd_rc setup_handle(mcd_client *c, memcached_st *mc,
 
 	if(mcd_lm_attach(mc, &c->lm) != 0)
 		return mcd_set_err(c, MCD_E_CONFIG, "cannot set allocators");
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
+	/* timeout_ms <= MCD_TIMEOUT_MAX_MS (config check): the microseconds
+	 * below fit the library's int32 */
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
 			(cfg->binary || cfg->noreply || (cfg->username && *cfg->username)));
 	/* one server needs no distribution: ketama would hash every key */
 	if(nsrv > 1) {
-		memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+		BEHAVE(c, mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
 				MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
 		if(weighted)
-			memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
+			BEHAVE(c, mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
 	}
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, to_ms);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, to_ms);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, to_ms * 1000);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, to_ms * 1000);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, to_ms);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, to_ms);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, to_ms * 1000);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, to_ms * 1000);
 	/* the breaker here decides when to retry; the library should not
 	 * keep a server disabled on its own beyond the current second */
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
 	for(i = 0; i < nsrv; i++) {
 		const mcd_server_addr *a = &srv[i].addr;
 		if(a->is_unix)

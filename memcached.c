@@ -62,12 +62,15 @@ char *mcd_password = "";
 int mcd_slow_threshold = 0;
 int mcd_noreply = 0;
 char *mcd_near_spec = "";
+int mcd_probe_interval = 500;
+str mcd_event_callback = STR_NULL;
 int mcd_near_size = MCD_NEAR_DEFAULT_SIZE;
 
 static mcd_config mcd_cfg;
 static mcd_server_stats *mcd_stats_shm = NULL;
 static mcd_client *mcd_client_h = NULL;
-static int mcd_client_failed = 0;
+static int mcd_client_failed = 0; /* attempts failed in a row */
+static int64_t mcd_client_retry_at = 0; /* monotonic ms */
 /* mcd_fork_generation when mcd_client_h was made: another value means the
  * client was inherited over fork and belongs to the parent */
 static unsigned mcd_client_gen = 0;
@@ -302,16 +305,27 @@ static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 		mcd_client_h = NULL;
 		mcd_client_failed = 0;
 	}
-	if(mcd_client_failed)
+	/* a failure (memory short for a moment) is retried, at most once
+	 * a second, and logged once until it works */
+	if(mcd_client_failed
+			&& mcd_clock_mono_ms(NULL) < mcd_client_retry_at)
 		return NULL;
 	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
 			&mcd_client_h, err, sizeof(err));
 	if(rc != MCD_OK) {
 		/* configuration was checked in mod_init: only memory can fail */
-		LM_ERR("memcached: cannot create the client: %s\n", err);
-		mcd_client_failed = 1;
+		if(!mcd_client_failed)
+			LM_ERR("memcached: cannot create the client (retried every "
+				   "second): %s\n",
+					err);
+		mcd_client_failed++;
+		mcd_client_retry_at = mcd_clock_mono_ms(NULL) + 1000;
 		return NULL;
 	}
+	if(mcd_client_failed)
+		LM_INFO("memcached: client created after %d failed attempt(s)\n",
+				mcd_client_failed);
+	mcd_client_failed = 0;
 	mcd_client_gen = mcd_fork_generation;
 	mcd_client_set_near(mcd_client_h, mcd_near_h);
 	return mcd_client_h;
@@ -333,7 +347,9 @@ static int child_init(int rank)
 	/* the first process and the TCP main process do not run scripts */
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
-	return mcd_client_get() ? 0 : -1;
+	/* a failure is logged and retried by the first operation */
+	mcd_client_get();
+	return 0;
 }
 
 static void mod_destroy(void)
