@@ -56,6 +56,7 @@ typedef struct op_req {
 	mcd_buf *out;     /* get: the value */
 	uint32_t out_flags;
 	bool nomem;       /* get: the value could not be copied out */
+	bool quiet;       /* sent without waiting for the answer */
 } op_req;
 
 typedef memcached_return_t (*op_call_fn)(
@@ -354,6 +355,10 @@ static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
 			mcd_server_alive(c, r->idx, r->seen);
 		if(rc == MCD_E_TIMEOUT || rc == MCD_E_CONN)
 			s->connected = false;
+	} else if(q->quiet) {
+		/* a quiet write is not an answer: it proves nothing about the
+		 * server's health, so a trial it took goes back */
+		mcd_breaker_release(&c->brk, r->idx, r->seen);
 	} else {
 		s->connected = true;
 		s->auth_failed = false;
@@ -371,10 +376,13 @@ static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
 	return done(c, rc);
 }
 
-static void set_reply(mcd_client *c, bool reply)
+/* only a flag inside the library: connections are kept; false when the
+ * library refused it */
+static bool set_reply(mcd_client *c, bool reply)
 {
-	/* only a flag inside the library: connections are kept */
-	memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY, reply ? 0 : 1);
+	return memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY,
+				   reply ? 0 : 1)
+		   == MEMCACHED_SUCCESS;
 }
 
 /*
@@ -468,10 +476,12 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	}
 	/* only a plain set may go quietly: the answer of every other command
 	 * is its meaning, and the library discards the answers of quiet
-	 * stores only, so any other quiet command would shift the replies */
-	quiet = d->quiet && c->quiet_set;
-	if(quiet)
-		set_reply(c, false);
+	 * stores only, so any other quiet command would shift the replies.
+	 * A near-cached key waits for its answer: the entry is updated only
+	 * once the server holds the value, so no read that overtook the write
+	 * can cache the value it replaced. */
+	quiet = d->quiet && c->quiet_set && near_ttl == 0 && set_reply(c, false);
+	q->quiet = quiet;
 	/* the clock is read only when someone wants slow operations logged */
 	t0 = c->cfg.slow_threshold_us > 0 ? mcd_clock_mono_us() : 0;
 	for(attempts = 1;; attempts++) {
@@ -479,8 +489,8 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 		if(!retry_now(c, &r, lr, attempts - 1, d->retry))
 			break;
 	}
-	if(quiet)
-		set_reply(c, true);
+	if(quiet && !set_reply(c, true))
+		mcd_logf(c, MCD_LOG_ERROR, "memcached: cannot leave quiet mode");
 	rc = d->outcome(c, lr, q, attempts);
 	rc = finish(c, d, q, &r, key, key_len, lr, rc, t0);
 	if(near_ttl > 0)

@@ -20,6 +20,7 @@
  * protocol (loop index = binary), with checks made on the server itself.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "tests.h"
 #include "mcd_key.h"
 #include "mcd_md5.h"
+#include "mcd_near.h"
 #include "mcd_value.h"
 
 #define K(s) s, strlen(s)
@@ -814,6 +816,144 @@ START_TEST(t_inherited_client)
 }
 END_TEST
 
+
+/* ---- quiet writes are not answers ---- */
+
+static void quiet_dead_tweak(mcd_config *cfg, void *arg)
+{
+	(void)arg;
+	cfg->noreply = 1;
+	cfg->timeout_ms = 300;
+	cfg->retry_timeout_s = 1;
+	cfg->probe_interval_ms = 0;
+}
+
+/*
+ * A server marked dead, whose mark ran out: a quiet set sent to it as the
+ * trial is no answer, so the mark stays (the old code cleared it: every
+ * process went back to a server that answers nothing).
+ */
+START_TEST(t_quiet_set_not_alive)
+{
+	mcd_buf b;
+	const mcd_server_stats *st;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	g_cli = t_client(g_servers, 1, NULL, quiet_dead_tweak, NULL);
+	PUT_S("qd", "1", 1); /* connected */
+	ck_assert_int_eq(mcd_ts_freeze(&g_srv), 0);
+	ck_assert_int_eq(mcd_get(g_cli, K("qd"), &b, NULL), MCD_E_TIMEOUT);
+	ck_assert(mcd_server_is_dead(g_cli, 0));
+	t_sleep_ms(1200); /* the mark runs out: the next operation is a trial */
+	ck_assert_int_eq(
+			mcd_store(g_cli, MCD_SET, K("qd"), K("2"), 0, 1), MCD_OK);
+	st = mcd_server_stats_get(g_cli, 0);
+	ck_assert_msg(__atomic_load_n(&st->dead_until, __ATOMIC_ACQUIRE) != 0,
+			"a quiet set cleared the dead mark");
+	ck_assert_int_eq(mcd_ts_thaw(&g_srv), 0);
+	mcd_buf_free(&b);
+}
+END_TEST
+
+/*
+ * noreply=1 with a near cache: a set of a near-cached key waits for the
+ * server's answer (a refused value is an error, and the entry is set only
+ * once the server holds the value); other keys still go quietly.
+ */
+START_TEST(t_quiet_set_near)
+{
+	static char big[2 * 1024 * 1024];
+	mcd_near *n = NULL;
+	char err[MCD_ERRBUF_SIZE];
+	uint64_t g0 = 0, g1 = 0;
+	mcd_buf b;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(mcd_near_new_shared("n:=60000", 64, NULL, NULL, NULL,
+							 &n, err, sizeof(err)),
+			MCD_OK);
+	g_cli = t_client(g_servers, 1, NULL, noreply_tweak, NULL);
+	mcd_client_set_near(g_cli, n);
+	/* larger than the server takes: only a write that waits can tell */
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("n:big"), big, sizeof(big),
+							 0, 1),
+			MCD_E_TOO_BIG);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("o:big"), big, sizeof(big),
+							 0, 1),
+			MCD_OK); /* quiet: the refusal is not seen */
+	/* a confirmed write fills the entry: the read sends nothing */
+	PUT_S("n:k", "v1", 1);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g0), 0);
+	ck_assert_int_eq(mcd_get(g_cli, K("n:k"), &b, NULL), MCD_OK);
+	ck_assert(b.len == 2 && memcmp(b.data, "v1", 2) == 0);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g1), 0);
+	ck_assert_uint_eq(g1, g0);
+	mcd_client_free(g_cli);
+	g_cli = NULL;
+	mcd_near_free(n);
+	mcd_buf_free(&b);
+}
+END_TEST
+
+
+/*
+ * The near cache's ticket is taken before the read is sent: a local
+ * change of the key made while the read is in flight (here: the server
+ * held still) keeps the value that read brings back out of the cache.
+ */
+typedef struct inflight {
+	mcd_client *c;
+	mcd_rc rc;
+	char val[16];
+} inflight;
+
+static void *inflight_get(void *arg)
+{
+	inflight *f = arg;
+	mcd_buf b;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	f->rc = mcd_get(f->c, K("n:t"), &b, NULL);
+	if (f->rc == MCD_OK && b.len < sizeof(f->val))
+		memcpy(f->val, b.data, b.len);
+	mcd_buf_free(&b);
+	return NULL;
+}
+
+START_TEST(t_near_ticket_before_send)
+{
+	mcd_near *n = NULL;
+	char err[MCD_ERRBUF_SIZE];
+	inflight f;
+	pthread_t th;
+	mcd_buf b;
+
+	memset(&f, 0, sizeof(f));
+	mcd_buf_init(&b, mcd_allocator_system());
+	ck_assert_int_eq(mcd_near_new_shared("n:=60000", 64, NULL, NULL, NULL,
+							 &n, err, sizeof(err)),
+			MCD_OK);
+	ck_assert_int_eq(mcd_ts_set(g_srv.port, "n:t", "old", 3, 1), 0);
+	f.c = g_cli = t_client(g_servers, _i, NULL, NULL, NULL);
+	mcd_client_set_near(g_cli, n);
+	ck_assert_int_eq(mcd_ts_freeze(&g_srv), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, inflight_get, &f), 0);
+	t_sleep_ms(200);
+	/* what a write of n:t by another process does to the shared cache */
+	mcd_near_drop(n, K("n:t"));
+	ck_assert_int_eq(mcd_ts_thaw(&g_srv), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(f.rc, MCD_OK);
+	ck_assert_str_eq(f.val, "old");
+	ck_assert_int_eq(mcd_near_get(n, K("n:t"), &b, NULL), MCD_NEAR_NONE);
+	mcd_client_free(g_cli);
+	g_cli = NULL;
+	mcd_near_free(n);
+	mcd_buf_free(&b);
+}
+END_TEST
+
 Suite *suite_client(void)
 {
 	Suite *s = suite_create("client");
@@ -840,6 +980,9 @@ Suite *suite_client(void)
 	tcase_add_loop_test(tc, t_empty_key, 0, 2);
 	tcase_add_loop_test(tc, t_noreply, 0, 2);
 	tcase_add_loop_test(tc, t_inherited_client, 0, 2);
+	tcase_add_test(tc, t_quiet_set_not_alive);
+	tcase_add_test(tc, t_quiet_set_near);
+	tcase_add_loop_test(tc, t_near_ticket_before_send, 0, 2);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wire");
