@@ -24,6 +24,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +163,58 @@ static void fork_watch(void)
 	pthread_atfork(NULL, NULL, fork_child);
 }
 
+/* ---- the abort guard ---- */
+
+static __thread sigjmp_buf *guard_env;
+static struct sigaction guard_prev;
+
+static void guard_handler(int sig)
+{
+	sigjmp_buf *env = guard_env;
+
+	if(env != NULL) {
+		guard_env = NULL;
+		siglongjmp(*env, 1);
+	}
+	/* not ours: what was there before */
+	sigaction(SIGABRT, &guard_prev, NULL);
+	raise(sig);
+}
+
+static void guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_handler;
+	/* not blocked while handled: the jump leaves the handler for good */
+	sa.sa_flags = SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, &guard_prev);
+}
+
+void mcd_guard_enter(sigjmp_buf *env)
+{
+	guard_env = env;
+}
+
+void mcd_guard_leave(void)
+{
+	guard_env = NULL;
+}
+
+/* memcached_free under the guard; an abort in it abandons the handle */
+static void free_handle_guarded(memcached_st *mc)
+{
+	sigjmp_buf env;
+
+	if(sigsetjmp(env, 0) == 0) {
+		mcd_guard_enter(&env);
+		memcached_free(mc);
+	}
+	mcd_guard_leave();
+}
+
 int mcd_client_is_mine(const mcd_client *c)
 {
 	return c != NULL && c->gen == mcd_fork_generation;
@@ -251,9 +304,11 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	size_t i;
 
 	static pthread_once_t watch = PTHREAD_ONCE_INIT;
+	static pthread_once_t guard = PTHREAD_ONCE_INIT;
 
 	*out = NULL;
 	pthread_once(&watch, fork_watch);
+	pthread_once(&guard, guard_install);
 	if(alloc == NULL)
 		alloc = mcd_allocator_system();
 	if(err && errlen)
@@ -287,6 +342,7 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	if(memcached_create(&c->mc) == NULL)
 		goto nomem;
 	c->mc_created = true;
+	c->weighted = list->weighted;
 	rc = setup_handle(c, &c->mc, c->srv, c->nservers, list->weighted);
 	mcd_free(alloc, list);
 	if(rc != MCD_OK) {
@@ -316,8 +372,31 @@ void mcd_client_free(mcd_client *c)
 		return;
 	a = c->alloc;
 	if(c->mc_created)
-		memcached_free(&c->mc);
+		free_handle_guarded(&c->mc);
 	mcd_free(&a, c);
+}
+
+mcd_rc mcd_client_renew(mcd_client *c)
+{
+	char keep[MCD_ERRBUF_SIZE];
+	mcd_rc rc;
+
+	if(c->mc_created)
+		free_handle_guarded(&c->mc);
+	c->mc_created = false;
+	memset(&c->mc, 0, sizeof(c->mc));
+	if(memcached_create(&c->mc) == NULL)
+		return MCD_E_NOMEM;
+	c->mc_created = true;
+	/* the error detail of the operation that broke stays */
+	memcpy(keep, c->err, sizeof(keep));
+	rc = setup_handle(c, &c->mc, c->srv, c->nservers, c->weighted);
+	if(rc != MCD_OK) {
+		free_handle_guarded(&c->mc);
+		c->mc_created = false;
+	}
+	memcpy(c->err, keep, sizeof(keep));
+	return rc;
 }
 
 const char *mcd_client_errdetail(const mcd_client *c)
@@ -416,8 +495,16 @@ static mcd_rc contact(mcd_client *c, size_t idx, uint64_t *rtt_us)
 		return mcd_set_err(c, MCD_E_NOMEM, "out of memory");
 	rc = setup_handle(c, &probe, &c->srv[idx], 1, false);
 	if(rc == MCD_OK) {
+		sigjmp_buf env;
+
 		t0 = mcd_clock_mono_us();
-		lr = memcached_version(&probe);
+		if(sigsetjmp(env, 0) == 0) {
+			mcd_guard_enter(&env);
+			lr = memcached_version(&probe);
+		} else {
+			lr = MEMCACHED_PROTOCOL_ERROR;
+		}
+		mcd_guard_leave();
 		if(rtt_us)
 			*rtt_us = mcd_clock_mono_us() - t0;
 		if(lr == MEMCACHED_SOME_ERRORS) {
@@ -432,7 +519,7 @@ static mcd_rc contact(mcd_client *c, size_t idx, uint64_t *rtt_us)
 		if(rc != MCD_OK)
 			mcd_set_lib_err(c, &probe, rc, lr);
 	}
-	memcached_free(&probe);
+	free_handle_guarded(&probe);
 	return rc;
 }
 

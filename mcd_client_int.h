@@ -24,6 +24,7 @@
 #ifndef MCD_CLIENT_INT_H
 #define MCD_CLIENT_INT_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 
 #include <libmemcached/memcached.h>
@@ -46,6 +47,7 @@ typedef struct mcd_server {
 struct mcd_client {
 	memcached_st mc; /* embedded: created without an allocation of its own */
 	bool mc_created;
+	bool weighted;   /* the servers list gave weights (for a new handle) */
 	bool quiet_set;  /* noreply: plain set is sent quietly */
 	unsigned gen;    /* mcd_fork_generation of the creating process */
 	mcd_allocator alloc;
@@ -86,6 +88,21 @@ mcd_rc mcd_set_lib_err(mcd_client *c, const memcached_st *mc, mcd_rc rc,
 mcd_rc mcd_map_rc(memcached_return_t r);
 void mcd_server_dead(mcd_client *c, size_t idx, const char *why);
 void mcd_server_alive(mcd_client *c, size_t idx, int64_t seen);
+
+/*
+ * libmemcached 1.1.4 asserts on some server replies (a store answered
+ * "END" aborts in memcached_send_ascii) and on states a broken stream
+ * leaves behind: an abort there must not stop the host. Library calls run
+ * between mcd_guard_enter and mcd_guard_leave; a SIGABRT raised meanwhile
+ * (in this process) jumps back to env instead of ending the process. The
+ * handle is then in an unknown state: mcd_client_renew replaces it.
+ * Outside a guarded call the previous SIGABRT disposition applies.
+ */
+void mcd_guard_enter(sigjmp_buf *env);
+void mcd_guard_leave(void);
+/* Replaces c's library handle by a new one (the old one's connections are
+ * closed, under the guard; if that aborts too, it is abandoned). */
+mcd_rc mcd_client_renew(mcd_client *c);
 
 /* mcd_route.c */
 void mcd_route_tokens(mcd_client *c);

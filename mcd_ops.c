@@ -427,6 +427,51 @@ static mcd_rc wire_key(
 	return MCD_OK;
 }
 
+/* The library call, sent again once after a broken connection when the
+ * operation allows it. *attempts: how many were sent. */
+static memcached_return_t call_retry(mcd_client *c, const op_desc *d,
+		const mcd_route *r, op_req *q, int *attempts)
+{
+	memcached_return_t lr;
+	int n;
+
+	for(n = 1;; n++) {
+		lr = d->call(c, r, q);
+		if(!retry_now(c, r, lr, n - 1, d->retry))
+			break;
+	}
+	*attempts = n;
+	return lr;
+}
+
+/* call_retry under the abort guard: a library assertion (a broken reply)
+ * fails this operation, and the handle, in an unknown state, is renewed */
+static memcached_return_t call_guarded(mcd_client *c, const op_desc *d,
+		const mcd_route *r, op_req *q, int *attempts)
+{
+	sigjmp_buf env;
+	memcached_return_t lr;
+
+	*attempts = 1;
+	if(sigsetjmp(env, 0) != 0) {
+		mcd_guard_leave();
+		mcd_set_err(c, MCD_E_CONN,
+				"%s: the server's reply broke the protocol; connection "
+				"reset",
+				mcd_strerror(MCD_E_CONN));
+		mcd_logf(c, MCD_LOG_ERROR,
+				"memcached: %s to %s: the client library gave up on the "
+				"server's reply; its connections are reset",
+				d->name, c->srv[r->idx].name);
+		mcd_client_renew(c);
+		return MEMCACHED_PROTOCOL_ERROR;
+	}
+	mcd_guard_enter(&env);
+	lr = call_retry(c, d, r, q, attempts);
+	mcd_guard_leave();
+	return lr;
+}
+
 static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 {
 	const op_desc *d = &ops[q->kind];
@@ -444,6 +489,9 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	if(c->gen != mcd_fork_generation)
 		return done(c, mcd_set_err(c, MCD_E_FOREIGN,
 							   "client made by another process"));
+	/* a handle renewed after a library abort may have failed to come up */
+	if(!c->mc_created && mcd_client_renew(c) != MCD_OK)
+		return done(c, mcd_set_err(c, MCD_E_NOMEM, "no library handle"));
 	if(key == NULL || key_len == 0)
 		return done(c, mcd_set_err(c, MCD_E_ARG, "empty key"));
 	if(d->has_expire && q->expire > MCD_EXPIRE_MAX)
@@ -484,11 +532,7 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	q->quiet = quiet;
 	/* the clock is read only when someone wants slow operations logged */
 	t0 = c->cfg.slow_threshold_us > 0 ? mcd_clock_mono_us() : 0;
-	for(attempts = 1;; attempts++) {
-		lr = d->call(c, &r, q);
-		if(!retry_now(c, &r, lr, attempts - 1, d->retry))
-			break;
-	}
+	lr = call_guarded(c, d, &r, q, &attempts);
 	if(quiet && !set_reply(c, true))
 		mcd_logf(c, MCD_LOG_ERROR, "memcached: cannot leave quiet mode");
 	rc = d->outcome(c, lr, q, attempts);

@@ -25,6 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include "tests.h"
@@ -954,6 +957,90 @@ START_TEST(t_near_ticket_before_send)
 }
 END_TEST
 
+
+/* ---- a server that answers every request with "END" ---- */
+
+typedef struct end_server {
+	int lfd;
+	int port;
+	pthread_t th;
+} end_server;
+
+static void *end_serve(void *arg)
+{
+	end_server *e = arg;
+	char buf[4096];
+
+	/* bounded: a few connections, each served until it closes */
+	for (int n = 0; n < 8; n++) {
+		int fd = accept(e->lfd, NULL, NULL);
+
+		if (fd < 0)
+			break;
+		for (int i = 0; i < 1000; i++) {
+			ssize_t got = recv(fd, buf, sizeof(buf), 0);
+
+			if (got <= 0 || send(fd, "END\r\n", 5, MSG_NOSIGNAL) != 5)
+				break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static void end_server_start(end_server *e)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	e->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert(e->lfd >= 0);
+	ck_assert_int_eq(bind(e->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(e->lfd, 8), 0);
+	ck_assert_int_eq(getsockname(e->lfd, (struct sockaddr *)&a, &len), 0);
+	e->port = ntohs(a.sin_port);
+	ck_assert_int_eq(pthread_create(&e->th, NULL, end_serve, e), 0);
+}
+
+static void end_server_stop(end_server *e)
+{
+	shutdown(e->lfd, SHUT_RDWR);
+	close(e->lfd);
+	pthread_join(e->th, NULL);
+}
+
+/*
+ * libmemcached 1.1.4 asserts when a text-protocol store is answered
+ * "END": the operation fails, the process goes on, and the client (its
+ * handle renewed) works against a good server afterwards.
+ */
+START_TEST(t_broken_reply_no_abort)
+{
+	end_server e;
+	char servers[64];
+	mcd_client *c;
+	mcd_buf b;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	end_server_start(&e);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d", e.port);
+	c = t_client(servers, 0, NULL, NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_lt(mcd_store(c, MCD_SET, K("bk"), K("v"), 0, 1), 0);
+	ck_assert_int_lt(mcd_get(c, K("bk"), &b, NULL), 2);
+	mcd_client_free(c);
+	end_server_stop(&e);
+	/* the same process, a good server: everything as usual */
+	cli(0);
+	PUT_S("bk", "v", 1);
+	EXPECT_S("bk", "v", 1);
+	mcd_buf_free(&b);
+}
+END_TEST
+
 Suite *suite_client(void)
 {
 	Suite *s = suite_create("client");
@@ -983,6 +1070,7 @@ Suite *suite_client(void)
 	tcase_add_test(tc, t_quiet_set_not_alive);
 	tcase_add_test(tc, t_quiet_set_near);
 	tcase_add_loop_test(tc, t_near_ticket_before_send, 0, 2);
+	tcase_add_test(tc, t_broken_reply_no_abort);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wire");
