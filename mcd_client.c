@@ -399,6 +399,49 @@ mcd_rc mcd_client_renew(mcd_client *c)
 	return rc;
 }
 
+mcd_client *mcd_proc_client_get(mcd_proc_client *p, const mcd_config *cfg,
+		const mcd_allocator *alloc, mcd_server_stats *stats,
+		int64_t retry_ms)
+{
+	char err[MCD_ERRBUF_SIZE], msg[MCD_ERRBUF_SIZE + 96];
+	int64_t now;
+	mcd_rc rc;
+
+	if(mcd_proc_client_ready(p))
+		return p->c;
+	if(p->c != NULL) {
+		/* inherited: frees nothing, sends nothing (see mcd_client_free) */
+		mcd_client_free(p->c);
+		p->c = NULL;
+		p->failures = 0;
+	}
+	now = cfg->now_ms ? cfg->now_ms(cfg->clock_ctx) : mcd_clock_mono_ms(NULL);
+	if(p->failures > 0 && now < p->retry_at)
+		return NULL;
+	rc = mcd_client_new(cfg, alloc, stats, &p->c, err, sizeof(err));
+	if(rc != MCD_OK) {
+		p->c = NULL;
+		if(p->failures++ == 0 && cfg->log) {
+			snprintf(msg, sizeof(msg),
+					"memcached: cannot create the client (tried again at "
+					"most every %lld ms): %s",
+					(long long)retry_ms, err);
+			cfg->log(cfg->log_ctx, MCD_LOG_ERROR, msg);
+		}
+		p->retry_at = now + retry_ms;
+		return NULL;
+	}
+	if(p->failures > 0 && cfg->log) {
+		snprintf(msg, sizeof(msg),
+				"memcached: client created after %u failed attempt(s)",
+				p->failures);
+		cfg->log(cfg->log_ctx, MCD_LOG_INFO, msg);
+	}
+	p->failures = 0;
+	p->gen = mcd_fork_generation;
+	return p->c;
+}
+
 const char *mcd_client_errdetail(const mcd_client *c)
 {
 	return c ? c->err : "";

@@ -69,11 +69,9 @@ int mcd_near_size = MCD_NEAR_DEFAULT_SIZE;
 static mcd_config mcd_cfg;
 static mcd_server_stats *mcd_stats_shm = NULL;
 static mcd_client *mcd_client_h = NULL;
-static int mcd_client_failed = 0; /* attempts failed in a row */
-static int64_t mcd_client_retry_at = 0; /* monotonic ms */
-/* mcd_fork_generation when mcd_client_h was made: another value means the
- * client was inherited over fork and belongs to the parent */
-static unsigned mcd_client_gen = 0;
+/* this process's client: made again after a fork, retried after a failure */
+static mcd_proc_client mcd_client_p;
+#define MCD_CLIENT_RETRY_MS 1000
 /* made in mod_init, before the fork, so every process shares it */
 static mcd_near *mcd_near_h = NULL;
 
@@ -290,53 +288,27 @@ static int mod_init(void)
 	return 0;
 }
 
-/* The first call in a process, or the first after a fork: kept apart so
- * the common path stays small. A client inherited over fork (e.g. made by
- * a read in event_route[htable:mod-init], in the main process) is left to
- * its owner: mcd_client_free sends nothing through it and frees nothing. */
+/* The first call in a process, the first after a fork, or a retry after a
+ * failed creation: kept apart so the common path stays small. A client
+ * inherited over fork (e.g. made by a read in event_route[htable:mod-init],
+ * in the main process) is left to its owner: nothing is sent through it. */
 static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 {
-	char err[MCD_ERRBUF_SIZE];
-	mcd_rc rc;
+	mcd_client *c = mcd_proc_client_get(&mcd_client_p, &mcd_cfg,
+			client_allocator(), mcd_stats_shm, MCD_CLIENT_RETRY_MS);
 
-	if(mcd_client_h != NULL) {
-		LM_DBG("memcached: client inherited over fork: making our own\n");
-		mcd_client_free(mcd_client_h);
-		mcd_client_h = NULL;
-		mcd_client_failed = 0;
-	}
-	/* a failure (memory short for a moment) is retried, at most once
-	 * a second, and logged once until it works */
-	if(mcd_client_failed
-			&& mcd_clock_mono_ms(NULL) < mcd_client_retry_at)
-		return NULL;
-	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
-			&mcd_client_h, err, sizeof(err));
-	if(rc != MCD_OK) {
-		/* configuration was checked in mod_init: only memory can fail */
-		if(!mcd_client_failed)
-			LM_ERR("memcached: cannot create the client (retried every "
-				   "second): %s\n",
-					err);
-		mcd_client_failed++;
-		mcd_client_retry_at = mcd_clock_mono_ms(NULL) + 1000;
-		return NULL;
-	}
-	if(mcd_client_failed)
-		LM_INFO("memcached: client created after %d failed attempt(s)\n",
-				mcd_client_failed);
-	mcd_client_failed = 0;
-	mcd_client_gen = mcd_fork_generation;
-	mcd_client_set_near(mcd_client_h, mcd_near_h);
-	return mcd_client_h;
+	if(c != NULL)
+		mcd_client_set_near(c, mcd_near_h);
+	mcd_client_h = c;
+	return c;
 }
 
 mcd_client *mcd_client_get(void)
 {
 	/* one load and compare: the generation changes in every forked child */
-	if(mcd_client_h != NULL && mcd_client_gen == mcd_fork_generation)
-		return mcd_client_h;
-	return mcd_client_create();
+	mcd_client *c = mcd_proc_client_ready(&mcd_client_p);
+
+	return c ? c : mcd_client_create();
 }
 
 static int child_init(int rank)
@@ -354,7 +326,8 @@ static int child_init(int rank)
 
 static void mod_destroy(void)
 {
-	mcd_client_free(mcd_client_h);
+	mcd_client_free(mcd_client_p.c);
+	mcd_client_p.c = NULL;
 	mcd_client_h = NULL;
 	/* called once, in the main process, after the workers ended */
 	mcd_near_free(mcd_near_h);

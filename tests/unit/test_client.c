@@ -1041,6 +1041,84 @@ START_TEST(t_broken_reply_no_abort)
 }
 END_TEST
 
+
+/* ---- a process's client: retried after a failure, remade after fork ---- */
+
+static int64_t g_fake_ms;
+static int g_log_err, g_log_info;
+
+static int64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return g_fake_ms;
+}
+
+static void count_log(void *ctx, mcd_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	if (lvl == MCD_LOG_ERROR)
+		g_log_err++;
+	else if (lvl == MCD_LOG_INFO)
+		g_log_info++;
+}
+
+START_TEST(t_proc_client_retry)
+{
+	mcd_proc_client p;
+	mcd_config cfg;
+	t_counter cnt;
+	mcd_client *c;
+	long calls;
+	int st = 0;
+	pid_t pid;
+
+	memset(&p, 0, sizeof(p));
+	mcd_config_defaults(&cfg);
+	cfg.servers = g_servers;
+	cfg.now_ms = fake_clock;
+	cfg.log = count_log;
+	g_fake_ms = 5000;
+	g_log_err = g_log_info = 0;
+	t_counter_init(&cnt, 0); /* the first allocation fails, once */
+	cnt.fail_once = 1;
+	/* memory short for a moment: no client, one error line */
+	ck_assert_ptr_null(mcd_proc_client_get(&p, &cfg, &cnt.a, NULL, 1000));
+	ck_assert_int_eq(g_log_err, 1);
+	/* within the second: not tried again (no allocation at all) */
+	calls = cnt.calls;
+	g_fake_ms += 999;
+	ck_assert_ptr_null(mcd_proc_client_get(&p, &cfg, &cnt.a, NULL, 1000));
+	ck_assert_int_eq(cnt.calls, calls);
+	/* then tried again, and it works: the module is not off for good */
+	g_fake_ms += 1;
+	c = mcd_proc_client_get(&p, &cfg, &cnt.a, NULL, 1000);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(g_log_err, 1);
+	ck_assert_int_eq(g_log_info, 1);
+	ck_assert_ptr_eq(mcd_proc_client_ready(&p), c);
+	ck_assert_int_eq(mcd_store(c, MCD_SET, K("pc"), K("v"), 0, 1), MCD_OK);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		/* inherited: not ready here; a client of the child's own */
+		mcd_client *own;
+		int bad = mcd_proc_client_ready(&p) != NULL;
+
+		own = mcd_proc_client_get(&p, &cfg, NULL, NULL, 1000);
+		bad |= (own == NULL || own == c) << 1;
+		bad |= (mcd_store(own, MCD_SET, K("pc"), K("w"), 0, 1) != MCD_OK) << 2;
+		mcd_client_free(own);
+		_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %d", st);
+	ck_assert_int_eq(mcd_store(c, MCD_SET, K("pc"), K("x"), 0, 1), MCD_OK);
+	mcd_client_free(c);
+	ck_assert_int_eq(cnt.live, 0);
+}
+END_TEST
+
 Suite *suite_client(void)
 {
 	Suite *s = suite_create("client");
@@ -1071,6 +1149,7 @@ Suite *suite_client(void)
 	tcase_add_test(tc, t_quiet_set_near);
 	tcase_add_loop_test(tc, t_near_ticket_before_send, 0, 2);
 	tcase_add_test(tc, t_broken_reply_no_abort);
+	tcase_add_test(tc, t_proc_client_retry);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wire");
