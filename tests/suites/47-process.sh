@@ -31,6 +31,8 @@ start_kamailio A "$CFG" -A "MCD_SERVERS=\"127.0.0.1:$MC_PORT_A\"" || exit 1
 
 t_eq "the main process read memcached before the fork" 1 \
 	"$(grep -c 'warm read in pid' "$KAM_LOG_A")"
+t_eq "the first worker read memcached in core:worker-one-init" 1 \
+	"$(grep -c 'worker-one read in pid' "$KAM_LOG_A")"
 
 # burst MODE: CALLS requests, all sent at once (up to CALLS in flight);
 # prints "<successful> <failed>"
