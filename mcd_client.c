@@ -23,6 +23,8 @@
  * mcd_breaker.c.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,85 @@ void mcd_server_alive(mcd_client *c, size_t idx, int64_t seen)
 
 /* ---- life cycle ---- */
 
+unsigned mcd_fork_generation = 1;
+
+static void fork_child(void)
+{
+	/* the child runs single-threaded here: a plain increment will do */
+	mcd_fork_generation++;
+}
+
+static void fork_watch(void)
+{
+	pthread_atfork(NULL, NULL, fork_child);
+}
+
+/* ---- the abort guard ---- */
+
+static __thread sigjmp_buf *guard_env;
+static struct sigaction guard_prev;
+
+static void guard_handler(int sig)
+{
+	sigjmp_buf *env = guard_env;
+
+	if(env != NULL) {
+		guard_env = NULL;
+		siglongjmp(*env, 1);
+	}
+	/* not ours: what was there before */
+	sigaction(SIGABRT, &guard_prev, NULL);
+	raise(sig);
+}
+
+static void guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_handler;
+	/* not blocked while handled: the jump leaves the handler for good */
+	sa.sa_flags = SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGABRT, &sa, &guard_prev);
+}
+
+void mcd_guard_enter(sigjmp_buf *env)
+{
+	guard_env = env;
+}
+
+void mcd_guard_leave(void)
+{
+	guard_env = NULL;
+}
+
+/* memcached_free under the guard; an abort in it abandons the handle */
+static void free_handle_guarded(memcached_st *mc)
+{
+	sigjmp_buf env;
+
+	if(sigsetjmp(env, 0) == 0) {
+		mcd_guard_enter(&env);
+		memcached_free(mc);
+	}
+	mcd_guard_leave();
+}
+
+int mcd_client_is_mine(const mcd_client *c)
+{
+	return c != NULL && c->gen == mcd_fork_generation;
+}
+
+/* One library setting; a refusal is a configuration error naming it. */
+#define BEHAVE(c, mc, b, v)                                                 \
+	do {                                                                   \
+		memcached_return_t br_ = memcached_behavior_set((mc), (b), (v));   \
+		if(br_ != MEMCACHED_SUCCESS)                                       \
+			return mcd_set_err((c), MCD_E_CONFIG, "cannot set %s: %s", #b, \
+					memcached_strerror((mc), br_));                        \
+	} while(0)
+
 mcd_rc mcd_setup_handle(mcd_client *c, memcached_st *mc,
 		const mcd_server *srv, size_t nsrv, bool weighted)
 {
@@ -158,23 +239,25 @@ mcd_rc mcd_setup_handle(mcd_client *c, memcached_st *mc,
 
 	if(mcd_lm_attach(mc, &c->lm) != 0)
 		return mcd_set_err(c, MCD_E_CONFIG, "cannot set allocators");
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
+	/* timeout_ms <= MCD_TIMEOUT_MAX_MS (config check): the microseconds
+	 * below fit the library's int32 */
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_BINARY_PROTOCOL,
 			(cfg->binary || cfg->noreply || (cfg->username && *cfg->username)));
 	/* one server needs no distribution: ketama would hash every key */
 	if(nsrv > 1) {
-		memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
+		BEHAVE(c, mc, MEMCACHED_BEHAVIOR_DISTRIBUTION,
 				MEMCACHED_DISTRIBUTION_CONSISTENT_KETAMA);
 		if(weighted)
-			memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
+			BEHAVE(c, mc, MEMCACHED_BEHAVIOR_KETAMA_WEIGHTED, 1);
 	}
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, to_ms);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, to_ms);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, to_ms * 1000);
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, to_ms * 1000);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_TCP_NODELAY, 1);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_CONNECT_TIMEOUT, to_ms);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_POLL_TIMEOUT, to_ms);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_SND_TIMEOUT, to_ms * 1000);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_RCV_TIMEOUT, to_ms * 1000);
 	/* the breaker here decides when to retry; the library should not
 	 * keep a server disabled on its own beyond the current second */
-	memcached_behavior_set(mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
+	BEHAVE(c, mc, MEMCACHED_BEHAVIOR_RETRY_TIMEOUT, 0);
 	for(i = 0; i < nsrv; i++) {
 		const mcd_server_addr *a = &srv[i].addr;
 		if(a->is_unix)
@@ -220,7 +303,12 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	mcd_rc rc;
 	size_t i;
 
+	static pthread_once_t watch = PTHREAD_ONCE_INIT;
+	static pthread_once_t guard = PTHREAD_ONCE_INIT;
+
 	*out = NULL;
+	pthread_once(&watch, fork_watch);
+	pthread_once(&guard, guard_install);
 	if(alloc == NULL)
 		alloc = mcd_allocator_system();
 	if(err && errlen)
@@ -240,6 +328,7 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	c->lm.alloc = *alloc;
 	c->cfg = *cfg;
 	c->quiet_set = cfg->noreply != 0;
+	c->gen = mcd_fork_generation;
 	c->prefix_len = cfg->prefix ? strlen(cfg->prefix) : 0;
 	memcpy(c->prefix, cfg->prefix ? cfg->prefix : "", c->prefix_len + 1);
 	c->stats = stats ? stats : c->own_stats;
@@ -253,6 +342,7 @@ mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 	if(memcached_create(&c->mc) == NULL)
 		goto nomem;
 	c->mc_created = true;
+	c->weighted = list->weighted;
 	rc = mcd_setup_handle(c, &c->mc, c->srv, c->nservers, list->weighted);
 	mcd_free(alloc, list);
 	if(rc != MCD_OK) {
@@ -277,12 +367,79 @@ void mcd_client_free(mcd_client *c)
 {
 	mcd_allocator a;
 
-	if(c == NULL)
+	/* inherited: quit would go out through the owner's socket */
+	if(c == NULL || !mcd_client_is_mine(c))
 		return;
 	a = c->alloc;
 	if(c->mc_created)
-		memcached_free(&c->mc);
+		free_handle_guarded(&c->mc);
 	mcd_free(&a, c);
+}
+
+mcd_rc mcd_client_renew(mcd_client *c)
+{
+	char keep[MCD_ERRBUF_SIZE];
+	mcd_rc rc;
+
+	if(c->mc_created)
+		free_handle_guarded(&c->mc);
+	c->mc_created = false;
+	memset(&c->mc, 0, sizeof(c->mc));
+	if(memcached_create(&c->mc) == NULL)
+		return MCD_E_NOMEM;
+	c->mc_created = true;
+	/* the error detail of the operation that broke stays */
+	memcpy(keep, c->err, sizeof(keep));
+	rc = mcd_setup_handle(c, &c->mc, c->srv, c->nservers, c->weighted);
+	if(rc != MCD_OK) {
+		free_handle_guarded(&c->mc);
+		c->mc_created = false;
+	}
+	memcpy(c->err, keep, sizeof(keep));
+	return rc;
+}
+
+mcd_client *mcd_proc_client_get(mcd_proc_client *p, const mcd_config *cfg,
+		const mcd_allocator *alloc, mcd_server_stats *stats,
+		int64_t retry_ms)
+{
+	char err[MCD_ERRBUF_SIZE], msg[MCD_ERRBUF_SIZE + 96];
+	int64_t now;
+	mcd_rc rc;
+
+	if(mcd_proc_client_ready(p))
+		return p->c;
+	if(p->c != NULL) {
+		/* inherited: frees nothing, sends nothing (see mcd_client_free) */
+		mcd_client_free(p->c);
+		p->c = NULL;
+		p->failures = 0;
+	}
+	now = cfg->now_ms ? cfg->now_ms(cfg->clock_ctx) : mcd_clock_mono_ms(NULL);
+	if(p->failures > 0 && now < p->retry_at)
+		return NULL;
+	rc = mcd_client_new(cfg, alloc, stats, &p->c, err, sizeof(err));
+	if(rc != MCD_OK) {
+		p->c = NULL;
+		if(p->failures++ == 0 && cfg->log) {
+			snprintf(msg, sizeof(msg),
+					"memcached: cannot create the client (tried again at "
+					"most every %lld ms): %s",
+					(long long)retry_ms, err);
+			cfg->log(cfg->log_ctx, MCD_LOG_ERROR, msg);
+		}
+		p->retry_at = now + retry_ms;
+		return NULL;
+	}
+	if(p->failures > 0 && cfg->log) {
+		snprintf(msg, sizeof(msg),
+				"memcached: client created after %u failed attempt(s)",
+				p->failures);
+		cfg->log(cfg->log_ctx, MCD_LOG_INFO, msg);
+	}
+	p->failures = 0;
+	p->gen = mcd_fork_generation;
+	return p->c;
 }
 
 const char *mcd_client_errdetail(const mcd_client *c)
@@ -381,8 +538,16 @@ static mcd_rc contact(mcd_client *c, size_t idx, uint64_t *rtt_us)
 		return mcd_set_err(c, MCD_E_NOMEM, "out of memory");
 	rc = mcd_setup_handle(c, &probe, &c->srv[idx], 1, false);
 	if(rc == MCD_OK) {
+		sigjmp_buf env;
+
 		t0 = mcd_clock_mono_us();
-		lr = memcached_version(&probe);
+		if(sigsetjmp(env, 0) == 0) {
+			mcd_guard_enter(&env);
+			lr = memcached_version(&probe);
+		} else {
+			lr = MEMCACHED_PROTOCOL_ERROR;
+		}
+		mcd_guard_leave();
 		if(rtt_us)
 			*rtt_us = mcd_clock_mono_us() - t0;
 		if(lr == MEMCACHED_SOME_ERRORS) {
@@ -397,7 +562,7 @@ static mcd_rc contact(mcd_client *c, size_t idx, uint64_t *rtt_us)
 		if(rc != MCD_OK)
 			mcd_set_lib_err(c, &probe, rc, lr);
 	}
-	memcached_free(&probe);
+	free_handle_guarded(&probe);
 	return rc;
 }
 

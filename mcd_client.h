@@ -61,8 +61,47 @@ typedef enum mcd_store_op {
 mcd_rc mcd_client_new(const mcd_config *cfg, const mcd_allocator *alloc,
 		mcd_server_stats *stats, mcd_client **out, char *err, size_t errlen);
 
-/* Closes connections and frees everything the client allocated. NULL-safe. */
+/* Closes connections and frees everything the client allocated. NULL-safe.
+ * A client made by another process is left alone: nothing is sent
+ * through its sockets and nothing freed (its memory may be the owner's,
+ * e.g. shm). */
 void mcd_client_free(mcd_client *c);
+
+/*
+ * A client belongs to the process that created it. mcd_fork_generation
+ * changes in the child of every fork (a pthread_atfork handler, so no
+ * system call per operation); a client made under another value was
+ * inherited, and its operations return MCD_E_FOREIGN without touching its
+ * sockets: the process makes a client of its own.
+ */
+extern unsigned mcd_fork_generation;
+int mcd_client_is_mine(const mcd_client *c);
+
+/*
+ * A process's client as a host keeps it: made on first use, made anew in
+ * a process that inherited it over fork (the inherited one is left to its
+ * owner), and, when making it failed (memory short for a moment), tried
+ * again at most once per retry_ms; the first failure in a row is logged
+ * at error level (cfg->log), the recovery at info level.
+ * Zero-initialise. mcd_proc_client_ready is the per-operation check.
+ */
+typedef struct mcd_proc_client {
+	mcd_client *c;
+	unsigned gen;      /* mcd_fork_generation when c was made */
+	unsigned failures; /* creations failed in a row */
+	int64_t retry_at;  /* cfg clock, ms: no attempt before */
+} mcd_proc_client;
+
+static inline mcd_client *mcd_proc_client_ready(const mcd_proc_client *p)
+{
+	return (p->c != NULL && p->gen == mcd_fork_generation) ? p->c : NULL;
+}
+
+/* The client when ready, else makes one (see above); NULL when it cannot
+ * (now, or not yet again). */
+mcd_client *mcd_proc_client_get(mcd_proc_client *p, const mcd_config *cfg,
+		const mcd_allocator *alloc, mcd_server_stats *stats,
+		int64_t retry_ms);
 
 /* Detail of the last failure on this client ("" after success). */
 const char *mcd_client_errdetail(const mcd_client *c);

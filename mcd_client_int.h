@@ -24,6 +24,7 @@
 #ifndef MCD_CLIENT_INT_H
 #define MCD_CLIENT_INT_H
 
+#include <setjmp.h>
 #include <stdbool.h>
 
 #include <libmemcached/memcached.h>
@@ -47,7 +48,9 @@ typedef struct mcd_server {
 struct mcd_client {
 	memcached_st mc; /* embedded: created without an allocation of its own */
 	bool mc_created;
+	bool weighted;   /* the servers list gave weights (for a new handle) */
 	bool quiet_set;  /* noreply: plain set is sent quietly */
+	unsigned gen;    /* mcd_fork_generation of the creating process */
 	mcd_allocator alloc;
 	mcd_lm_ctx lm;   /* the library's view of alloc, with its counters */
 	mcd_config cfg;  /* its strings belong to the host and outlive us */
@@ -105,6 +108,21 @@ bool mcd_failback_settle(mcd_client *c, size_t idx, int64_t *seen);
 void mcd_failback_tick(mcd_client *c);
 /* The prober put idx back in use. */
 void mcd_failback_back(mcd_client *c, size_t idx);
+
+/*
+ * libmemcached 1.1.4 asserts on some server replies (a store answered
+ * "END" aborts in memcached_send_ascii) and on states a broken stream
+ * leaves behind: an abort there must not stop the host. Library calls run
+ * between mcd_guard_enter and mcd_guard_leave; a SIGABRT raised meanwhile
+ * (in this process) jumps back to env instead of ending the process. The
+ * handle is then in an unknown state: mcd_client_renew replaces it.
+ * Outside a guarded call the previous SIGABRT disposition applies.
+ */
+void mcd_guard_enter(sigjmp_buf *env);
+void mcd_guard_leave(void);
+/* Replaces c's library handle by a new one (the old one's connections are
+ * closed, under the guard; if that aborts too, it is abandoned). */
+mcd_rc mcd_client_renew(mcd_client *c);
 
 /* mcd_route.c */
 void mcd_route_tokens(mcd_client *c);

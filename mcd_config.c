@@ -202,8 +202,9 @@ bool mcd_config_check(const mcd_config *cfg, mcd_server_list *servers,
 	}
 	if(!mcd_servers_parse(cfg->servers, servers, detail, sizeof(detail)))
 		return fail(err, errlen, "servers: %s", detail);
-	if(cfg->timeout_ms <= 0)
-		return fail(err, errlen, "timeout: must be > 0 milliseconds");
+	if(cfg->timeout_ms <= 0 || cfg->timeout_ms > MCD_TIMEOUT_MAX_MS)
+		return fail(err, errlen, "timeout: must be 1..%d milliseconds",
+				MCD_TIMEOUT_MAX_MS);
 	if(cfg->binary != 0 && cfg->binary != 1)
 		return fail(err, errlen, "binary: must be 0 or 1");
 	if(cfg->retry_timeout_s < 0)

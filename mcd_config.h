@@ -31,6 +31,8 @@
 #define MCD_HOST_MAX 256
 #define MCD_DEFAULT_PORT 11211
 #define MCD_ERRBUF_SIZE 256
+/* the library keeps send/receive timeouts in microseconds in an int32 */
+#define MCD_TIMEOUT_MAX_MS 2147483
 
 typedef struct mcd_server_addr {
 	char host[MCD_HOST_MAX]; /* name, IPv4/IPv6 literal (no brackets) or socket path */

@@ -34,6 +34,7 @@ const char *mcd_strerror(mcd_rc rc)
 		case MCD_E_AUTH: return "authentication failure";
 		case MCD_E_SERVER: return "server error";
 		case MCD_E_CONFIG: return "invalid configuration";
+		case MCD_E_FOREIGN: return "client belongs to another process";
 	}
 	return "unknown error";
 }

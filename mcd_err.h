@@ -38,7 +38,9 @@ typedef enum mcd_rc {
 	MCD_E_CONN = -7,    /* could not connect, or the connection broke */
 	MCD_E_AUTH = -8,    /* SASL authentication failed */
 	MCD_E_SERVER = -9,  /* any other error reported by server or library */
-	MCD_E_CONFIG = -10  /* invalid configuration */
+	MCD_E_CONFIG = -10, /* invalid configuration */
+	MCD_E_FOREIGN = -11 /* client made by another process (inherited over
+						 * fork): nothing sent, its sockets are not ours */
 } mcd_rc;
 
 /* Static, never NULL, e.g. "not found", "server marked dead". */

@@ -40,9 +40,6 @@
 #define MCD_EV_UP "memcached:server-up"
 #define MCD_PROBE_MAX_MS 600000
 
-int mcd_probe_interval = 500;
-str mcd_event_callback = STR_NULL;
-
 static int mcd_rt_down = -1;
 static int mcd_rt_up = -1;
 

@@ -25,7 +25,7 @@
 
 #include "core/str.h"
 
-/* module parameters */
+/* module parameters (memcached.c) */
 extern int mcd_probe_interval; /* ms, 0 = no prober */
 extern str mcd_event_callback;  /* KEMI function, empty = event routes */
 

@@ -77,20 +77,33 @@ void mcd_failback_record(mcd_client *c, const mcd_route *r)
 static bool delete_on(mcd_client *c, size_t s, const mcd_jkey *k)
 {
 	const char *t = c->srv[s].token;
-	memcached_return_t lr;
+	memcached_return_t lr = MEMCACHED_FAILURE;
+	sigjmp_buf env;
 	int i;
 
 	if(t[0] == '\0')
 		return false;
+	/* a broken reply may make the library abort: as for any operation */
+	if(sigsetjmp(env, 0) != 0) {
+		mcd_guard_leave();
+		mcd_set_err(c, MCD_E_CONN, "%s: the server's reply broke the "
+				"protocol; connection reset", mcd_strerror(MCD_E_CONN));
+		mcd_client_renew(c);
+		return false;
+	}
+	mcd_guard_enter(&env);
 	/* twice: the first try may find a connection the server closed */
 	for(i = 0; i < 2; i++) {
 		lr = memcached_delete_by_key(&c->mc, t, strlen(t), k->key, k->len, 0);
 		if(lr == MEMCACHED_SUCCESS || lr == MEMCACHED_DELETED
-				|| lr == MEMCACHED_NOTFOUND)
+				|| lr == MEMCACHED_NOTFOUND) {
+			mcd_guard_leave();
 			return true;
+		}
 		if(mcd_map_rc(lr) != MCD_E_CONN)
 			break;
 	}
+	mcd_guard_leave();
 	mcd_set_lib_err(c, &c->mc, mcd_map_rc(lr), lr);
 	return false;
 }
@@ -100,18 +113,30 @@ static mcd_rc flush_one(mcd_client *c, size_t s)
 {
 	memcached_st h;
 	memcached_return_t lr;
+	sigjmp_buf env;
 	mcd_rc rc;
 
 	if(memcached_create(&h) == NULL)
 		return mcd_set_err(c, MCD_E_NOMEM, "out of memory");
 	rc = mcd_setup_handle(c, &h, &c->srv[s], 1, false);
-	if(rc == MCD_OK) {
-		lr = memcached_flush(&h, 0);
-		rc = mcd_map_rc(lr);
-		if(rc != MCD_OK)
-			mcd_set_lib_err(c, &h, rc, lr);
+	if(rc != MCD_OK) {
+		memcached_free(&h);
+		return rc;
 	}
+	if(sigsetjmp(env, 0) != 0) {
+		/* the library aborted on a broken reply: the handle is abandoned
+		 * (its state is unknown), the flush counts as failed */
+		mcd_guard_leave();
+		return mcd_set_err(c, MCD_E_CONN, "%s: the server's reply broke "
+				"the protocol", mcd_strerror(MCD_E_CONN));
+	}
+	mcd_guard_enter(&env);
+	lr = memcached_flush(&h, 0);
+	rc = mcd_map_rc(lr);
+	if(rc != MCD_OK)
+		mcd_set_lib_err(c, &h, rc, lr);
 	memcached_free(&h);
+	mcd_guard_leave();
 	return rc;
 }
 

@@ -25,6 +25,7 @@
  */
 #include <sched.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mcd_near.h"
@@ -56,7 +57,8 @@ typedef struct near_stripe {
 			 - 2 * sizeof(uint64_t)];
 } near_stripe;
 
-_Static_assert(sizeof(near_stripe) == 64, "near_stripe: one cache line");
+#define NEAR_LINE 64
+_Static_assert(sizeof(near_stripe) == NEAR_LINE, "near_stripe: one cache line");
 
 typedef struct near_prefix {
 	char *str; /* not NUL-terminated */
@@ -73,7 +75,8 @@ struct mcd_near {
 	uint32_t smask;		 /* nstripes - 1 */
 	uint32_t bmask;		 /* nbuckets - 1 */
 	uint32_t stripe_cap; /* entries per stripe */
-	near_stripe *stripes;
+	near_stripe *stripes; /* 64-byte aligned, inside stripes_mem */
+	void *stripes_mem;    /* as allocated (shm gives 8/16-byte alignment) */
 	near_entry **buckets;
 	uint64_t *gens; /* per bucket, bumped by every local change */
 };
@@ -271,7 +274,12 @@ mcd_rc mcd_near_new_shared(const char *spec, size_t max_entries,
 	n->stripe_cap = (uint32_t)(max_entries / ns);
 
 	n->prefixes = mcd_calloc(&n->alloc, count, sizeof(*n->prefixes));
-	n->stripes = mcd_calloc(&n->alloc, ns, sizeof(*n->stripes));
+	/* one more line than needed, so the array can start on a line */
+	n->stripes_mem = mcd_calloc(&n->alloc, ns + 1, sizeof(*n->stripes));
+	if(n->stripes_mem)
+		n->stripes = (near_stripe *)(((uintptr_t)n->stripes_mem
+											 + NEAR_LINE - 1)
+									 & ~(uintptr_t)(NEAR_LINE - 1));
 	n->buckets = mcd_calloc(&n->alloc, nb, sizeof(*n->buckets));
 	n->gens = mcd_calloc(&n->alloc, nb, sizeof(*n->gens));
 	if(!n->prefixes || !n->stripes || !n->buckets || !n->gens)
@@ -330,10 +338,15 @@ void mcd_near_free(mcd_near *n)
 			mcd_free(&a, n->prefixes[i].str);
 	}
 	mcd_free(&a, n->prefixes);
-	mcd_free(&a, n->stripes);
+	mcd_free(&a, n->stripes_mem);
 	mcd_free(&a, n->buckets);
 	mcd_free(&a, n->gens);
 	mcd_free(&a, n);
+}
+
+int mcd_near_stripes_aligned(const mcd_near *n)
+{
+	return n != NULL && ((uintptr_t)n->stripes & (NEAR_LINE - 1)) == 0;
 }
 
 /* ---- helpers ---- */

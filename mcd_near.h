@@ -82,6 +82,10 @@ mcd_rc mcd_near_check_spec(const char *spec, char *err, size_t errlen);
  * any more. */
 void mcd_near_free(mcd_near *n);
 
+/* 1 when the stripe locks start on 64-byte cache lines (whatever the
+ * alignment the allocator gives), so stripes never share a line. */
+int mcd_near_stripes_aligned(const mcd_near *n);
+
 /* Bound in ms of this script key, 0 = not cached (or n NULL). */
 uint32_t mcd_near_ttl_ms(const mcd_near *n, const char *key, size_t len);
 

@@ -56,6 +56,7 @@ typedef struct op_req {
 	mcd_buf *out;     /* get: the value */
 	uint32_t out_flags;
 	bool nomem;       /* get: the value could not be copied out */
+	bool quiet;       /* sent without waiting for the answer */
 } op_req;
 
 typedef memcached_return_t (*op_call_fn)(
@@ -354,6 +355,10 @@ static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
 			mcd_server_alive(c, r->idx, r->seen);
 		if(rc == MCD_E_TIMEOUT || rc == MCD_E_CONN)
 			s->connected = false;
+	} else if(q->quiet) {
+		/* a quiet write is not an answer: it proves nothing about the
+		 * server's health, so a trial it took goes back */
+		mcd_breaker_release(&c->brk, r->idx, r->seen);
 	} else {
 		s->connected = true;
 		s->auth_failed = false;
@@ -371,10 +376,13 @@ static mcd_rc finish(mcd_client *c, const op_desc *d, const op_req *q,
 	return done(c, rc);
 }
 
-static void set_reply(mcd_client *c, bool reply)
+/* only a flag inside the library: connections are kept; false when the
+ * library refused it */
+static bool set_reply(mcd_client *c, bool reply)
 {
-	/* only a flag inside the library: connections are kept */
-	memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY, reply ? 0 : 1);
+	return memcached_behavior_set(&c->mc, MEMCACHED_BEHAVIOR_NOREPLY,
+				   reply ? 0 : 1)
+		   == MEMCACHED_SUCCESS;
 }
 
 /*
@@ -419,6 +427,51 @@ static mcd_rc wire_key(
 	return MCD_OK;
 }
 
+/* The library call, sent again once after a broken connection when the
+ * operation allows it. *attempts: how many were sent. */
+static memcached_return_t call_retry(mcd_client *c, const op_desc *d,
+		const mcd_route *r, op_req *q, int *attempts)
+{
+	memcached_return_t lr;
+	int n;
+
+	for(n = 1;; n++) {
+		lr = d->call(c, r, q);
+		if(!retry_now(c, r, lr, n - 1, d->retry))
+			break;
+	}
+	*attempts = n;
+	return lr;
+}
+
+/* call_retry under the abort guard: a library assertion (a broken reply)
+ * fails this operation, and the handle, in an unknown state, is renewed */
+static memcached_return_t call_guarded(mcd_client *c, const op_desc *d,
+		const mcd_route *r, op_req *q, int *attempts)
+{
+	sigjmp_buf env;
+	memcached_return_t lr;
+
+	*attempts = 1;
+	if(sigsetjmp(env, 0) != 0) {
+		mcd_guard_leave();
+		mcd_set_err(c, MCD_E_CONN,
+				"%s: the server's reply broke the protocol; connection "
+				"reset",
+				mcd_strerror(MCD_E_CONN));
+		mcd_logf(c, MCD_LOG_ERROR,
+				"memcached: %s to %s: the client library gave up on the "
+				"server's reply; its connections are reset",
+				d->name, c->srv[r->idx].name);
+		mcd_client_renew(c);
+		return MEMCACHED_PROTOCOL_ERROR;
+	}
+	mcd_guard_enter(&env);
+	lr = call_retry(c, d, r, q, attempts);
+	mcd_guard_leave();
+	return lr;
+}
+
 static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 {
 	const op_desc *d = &ops[q->kind];
@@ -433,6 +486,12 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 	int64_t near_sent = 0;
 
 	c->err[0] = '\0';
+	if(c->gen != mcd_fork_generation)
+		return done(c, mcd_set_err(c, MCD_E_FOREIGN,
+							   "client made by another process"));
+	/* a handle renewed after a library abort may have failed to come up */
+	if(!c->mc_created && mcd_client_renew(c) != MCD_OK)
+		return done(c, mcd_set_err(c, MCD_E_NOMEM, "no library handle"));
 	if(key == NULL || key_len == 0)
 		return done(c, mcd_set_err(c, MCD_E_ARG, "empty key"));
 	if(d->has_expire && q->expire > MCD_EXPIRE_MAX)
@@ -468,19 +527,17 @@ static mcd_rc run_op(mcd_client *c, const char *key, size_t key_len, op_req *q)
 		mcd_failback_record(c, &r);
 	/* only a plain set may go quietly: the answer of every other command
 	 * is its meaning, and the library discards the answers of quiet
-	 * stores only, so any other quiet command would shift the replies */
-	quiet = d->quiet && c->quiet_set;
-	if(quiet)
-		set_reply(c, false);
+	 * stores only, so any other quiet command would shift the replies.
+	 * A near-cached key waits for its answer: the entry is updated only
+	 * once the server holds the value, so no read that overtook the write
+	 * can cache the value it replaced. */
+	quiet = d->quiet && c->quiet_set && near_ttl == 0 && set_reply(c, false);
+	q->quiet = quiet;
 	/* the clock is read only when someone wants slow operations logged */
 	t0 = c->cfg.slow_threshold_us > 0 ? mcd_clock_mono_us() : 0;
-	for(attempts = 1;; attempts++) {
-		lr = d->call(c, &r, q);
-		if(!retry_now(c, &r, lr, attempts - 1, d->retry))
-			break;
-	}
-	if(quiet)
-		set_reply(c, true);
+	lr = call_guarded(c, d, &r, q, &attempts);
+	if(quiet && !set_reply(c, true))
+		mcd_logf(c, MCD_LOG_ERROR, "memcached: cannot leave quiet mode");
 	rc = d->outcome(c, lr, q, attempts);
 	rc = finish(c, d, q, &r, key, key_len, lr, rc, t0);
 	if(near_ttl > 0)

@@ -63,12 +63,16 @@ char *mcd_password = "";
 int mcd_slow_threshold = 0;
 int mcd_noreply = 0;
 char *mcd_near_spec = "";
+int mcd_probe_interval = 500;
+str mcd_event_callback = STR_NULL;
 int mcd_near_size = MCD_NEAR_DEFAULT_SIZE;
 
 static mcd_config mcd_cfg;
 static mcd_server_stats *mcd_stats_shm = NULL;
 static mcd_client *mcd_client_h = NULL;
-static int mcd_client_failed = 0;
+/* this process's client: made again after a fork, retried after a failure */
+static mcd_proc_client mcd_client_p;
+#define MCD_CLIENT_RETRY_MS 1000
 /* made in mod_init, before the fork, so every process shares it */
 static mcd_near *mcd_near_h = NULL;
 
@@ -290,30 +294,29 @@ static int mod_init(void)
 	return 0;
 }
 
-/* the first call in a process: kept apart so the common path stays small */
+/* The first call in a process, the first after a fork, or a retry after a
+ * failed creation: kept apart so the common path stays small. A client
+ * inherited over fork (e.g. made by a read in event_route[htable:mod-init],
+ * in the main process) is left to its owner: nothing is sent through it. */
 static __attribute__((noinline)) mcd_client *mcd_client_create(void)
 {
-	char err[MCD_ERRBUF_SIZE];
-	mcd_rc rc;
+	mcd_client *c = mcd_proc_client_get(&mcd_client_p, &mcd_cfg,
+			client_allocator(), mcd_stats_shm, MCD_CLIENT_RETRY_MS);
 
-	rc = mcd_client_new(&mcd_cfg, client_allocator(), mcd_stats_shm,
-			&mcd_client_h, err, sizeof(err));
-	if(rc != MCD_OK) {
-		/* configuration was checked in mod_init: only memory can fail */
-		LM_ERR("memcached: cannot create the client: %s\n", err);
-		mcd_client_failed = 1;
-		return NULL;
+	if(c != NULL) {
+		mcd_client_set_near(c, mcd_near_h);
+		mcd_fbmod_attach(c);
 	}
-	mcd_client_set_near(mcd_client_h, mcd_near_h);
-	mcd_fbmod_attach(mcd_client_h);
-	return mcd_client_h;
+	mcd_client_h = c;
+	return c;
 }
 
 mcd_client *mcd_client_get(void)
 {
-	if(mcd_client_h != NULL || mcd_client_failed)
-		return mcd_client_h;
-	return mcd_client_create();
+	/* one load and compare: the generation changes in every forked child */
+	mcd_client *c = mcd_proc_client_ready(&mcd_client_p);
+
+	return c ? c : mcd_client_create();
 }
 
 static int child_init(int rank)
@@ -324,12 +327,15 @@ static int child_init(int rank)
 	/* the first process and the TCP main process do not run scripts */
 	if(rank == PROC_INIT || rank == PROC_TCP_MAIN)
 		return 0;
-	return mcd_client_get() ? 0 : -1;
+	/* a failure is logged and retried by the first operation */
+	mcd_client_get();
+	return 0;
 }
 
 static void mod_destroy(void)
 {
-	mcd_client_free(mcd_client_h);
+	mcd_client_free(mcd_client_p.c);
+	mcd_client_p.c = NULL;
 	mcd_client_h = NULL;
 	/* called once, in the main process, after the workers ended */
 	mcd_near_free(mcd_near_h);

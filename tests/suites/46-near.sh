@@ -276,6 +276,31 @@ t_log "403 after ${after:-never} ms"
 mc_cmd A "delete bl:127.0.0.1" >/dev/null
 stop_pid "$KAM_PID_E"
 
+echo "# noreply=1: a write, then at once reads in other workers, never"
+echo "# leave the value it replaced cached (the write waits for its answer);"
+echo "# the server is held still meanwhile, so it may serve them in any order"
+start_kamailio Q "$CFG" -A "$SRV" -A "NEAR_SPEC=\"nq:=60000\"" -A NOREPLY || exit 1
+stale=0
+for i in $(seq 1 10); do
+	kill -STOP "$MC_PID_A"
+	sip_req Q OPTIONS "X-Op: set" "X-Key: nq:k" "X-Val: v$i" >/dev/null &
+	jobs_q=("$!")
+	sleep 0.1
+	for _ in 1 2 3; do
+		sip_req Q OPTIONS "X-Op: get" "X-Key: nq:k" >/dev/null &
+		jobs_q+=("$!")
+	done
+	sleep 0.3
+	kill -CONT "$MC_PID_A"
+	wait "${jobs_q[@]}"
+	for _ in 1 2 3 4 5 6; do
+		REPLY=$(sip_req Q OPTIONS "X-Op: get" "X-Key: nq:k")
+		[ "$(hv X-Val)" = "v$i" ] || stale=$((stale + 1))
+	done
+done
+t_eq "reads after each write: the written value, never an older one" 0 "$stale"
+stop_pid "$KAM_PID_Q"
+
 echo "# bad parameters stop start-up with one clear error"
 # expect_fail NAME REGEX DEFS...: Kamailio must not start; its log names it
 expect_fail() {

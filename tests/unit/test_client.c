@@ -20,13 +20,20 @@
  * protocol (loop index = binary), with checks made on the server itself.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <unistd.h>
 
 #include "tests.h"
 #include "mcd_key.h"
 #include "mcd_md5.h"
+#include "mcd_near.h"
 #include "mcd_value.h"
 
 #define K(s) s, strlen(s)
@@ -758,6 +765,367 @@ START_TEST(t_slow_key_log_safe)
 }
 END_TEST
 
+
+/*
+ * A client inherited over fork belongs to the parent: in the child every
+ * operation is refused before anything is sent through its socket, and
+ * freeing it sends no quit; a client of the child's own works. The parent
+ * keeps using its connection after the child ended.
+ */
+START_TEST(t_inherited_client)
+{
+	uint64_t g0 = 0, g1 = 0, c0 = 0, c1 = 0;
+	int st = 0;
+	pid_t pid;
+
+	cli(_i);
+	put_k(K("pk"), K("parent"), 1);
+	expect_k(K("pk"), K("parent"), 1);
+	ck_assert(mcd_client_is_mine(g_cli));
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g0), 0);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "total_connections", &c0), 0);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		mcd_buf b;
+		mcd_client *own;
+		int bad = 0;
+
+		mcd_buf_init(&b, mcd_allocator_system());
+		bad |= mcd_client_is_mine(g_cli) ? 1 : 0;
+		bad |= mcd_get(g_cli, K("pk"), &b, NULL) != MCD_E_FOREIGN ? 2 : 0;
+		bad |= mcd_store(g_cli, MCD_SET, K("pk"), K("child"), 0, 1)
+						!= MCD_E_FOREIGN
+				? 4 : 0;
+		mcd_client_free(g_cli); /* must send no quit, free nothing */
+		own = t_client(g_servers, _i, NULL, NULL, NULL);
+		bad |= mcd_get(own, K("pk"), &b, NULL) != MCD_OK ? 8 : 0;
+		bad |= (b.len != 6 || memcmp(b.data, "parent", 6) != 0) ? 16 : 0;
+		mcd_client_free(own);
+		mcd_buf_free(&b);
+		_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %d",
+			st);
+	/* the child's one get went over a connection of its own */
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g1), 0);
+	ck_assert_uint_eq(g1, g0 + 1);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "total_connections", &c1), 0);
+	ck_assert_uint_ge(c1, c0 + 1);
+	/* the parent's connection was not touched (no quit): still in step */
+	put_k(K("pk"), K("again"), 1);
+	expect_k(K("pk"), K("again"), 1);
+}
+END_TEST
+
+
+/* ---- quiet writes are not answers ---- */
+
+static void quiet_dead_tweak(mcd_config *cfg, void *arg)
+{
+	(void)arg;
+	cfg->noreply = 1;
+	cfg->timeout_ms = 300;
+	cfg->retry_timeout_s = 1;
+	cfg->probe_interval_ms = 0;
+}
+
+/*
+ * A server marked dead, whose mark ran out: a quiet set sent to it as the
+ * trial is no answer, so the mark stays (the old code cleared it: every
+ * process went back to a server that answers nothing).
+ */
+START_TEST(t_quiet_set_not_alive)
+{
+	mcd_buf b;
+	const mcd_server_stats *st;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	g_cli = t_client(g_servers, 1, NULL, quiet_dead_tweak, NULL);
+	PUT_S("qd", "1", 1); /* connected */
+	ck_assert_int_eq(mcd_ts_freeze(&g_srv), 0);
+	ck_assert_int_eq(mcd_get(g_cli, K("qd"), &b, NULL), MCD_E_TIMEOUT);
+	ck_assert(mcd_server_is_dead(g_cli, 0));
+	t_sleep_ms(1200); /* the mark runs out: the next operation is a trial */
+	ck_assert_int_eq(
+			mcd_store(g_cli, MCD_SET, K("qd"), K("2"), 0, 1), MCD_OK);
+	st = mcd_server_stats_get(g_cli, 0);
+	ck_assert_msg(__atomic_load_n(&st->dead_until, __ATOMIC_ACQUIRE) != 0,
+			"a quiet set cleared the dead mark");
+	ck_assert_int_eq(mcd_ts_thaw(&g_srv), 0);
+	mcd_buf_free(&b);
+}
+END_TEST
+
+/*
+ * noreply=1 with a near cache: a set of a near-cached key waits for the
+ * server's answer (a refused value is an error, and the entry is set only
+ * once the server holds the value); other keys still go quietly.
+ */
+START_TEST(t_quiet_set_near)
+{
+	static char big[2 * 1024 * 1024];
+	mcd_near *n = NULL;
+	char err[MCD_ERRBUF_SIZE];
+	uint64_t g0 = 0, g1 = 0;
+	mcd_buf b;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	memset(big, 'x', sizeof(big));
+	ck_assert_int_eq(mcd_near_new_shared("n:=60000", 64, NULL, NULL, NULL,
+							 &n, err, sizeof(err)),
+			MCD_OK);
+	g_cli = t_client(g_servers, 1, NULL, noreply_tweak, NULL);
+	mcd_client_set_near(g_cli, n);
+	/* larger than the server takes: only a write that waits can tell */
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("n:big"), big, sizeof(big),
+							 0, 1),
+			MCD_E_TOO_BIG);
+	ck_assert_int_eq(mcd_store(g_cli, MCD_SET, K("o:big"), big, sizeof(big),
+							 0, 1),
+			MCD_OK); /* quiet: the refusal is not seen */
+	/* a confirmed write fills the entry: the read sends nothing */
+	PUT_S("n:k", "v1", 1);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g0), 0);
+	ck_assert_int_eq(mcd_get(g_cli, K("n:k"), &b, NULL), MCD_OK);
+	ck_assert(b.len == 2 && memcmp(b.data, "v1", 2) == 0);
+	ck_assert_int_eq(mcd_ts_stat(g_srv.port, "cmd_get", &g1), 0);
+	ck_assert_uint_eq(g1, g0);
+	mcd_client_free(g_cli);
+	g_cli = NULL;
+	mcd_near_free(n);
+	mcd_buf_free(&b);
+}
+END_TEST
+
+
+/*
+ * The near cache's ticket is taken before the read is sent: a local
+ * change of the key made while the read is in flight (here: the server
+ * held still) keeps the value that read brings back out of the cache.
+ */
+typedef struct inflight {
+	mcd_client *c;
+	mcd_rc rc;
+	char val[16];
+} inflight;
+
+static void *inflight_get(void *arg)
+{
+	inflight *f = arg;
+	mcd_buf b;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	f->rc = mcd_get(f->c, K("n:t"), &b, NULL);
+	if (f->rc == MCD_OK && b.len < sizeof(f->val))
+		memcpy(f->val, b.data, b.len);
+	mcd_buf_free(&b);
+	return NULL;
+}
+
+START_TEST(t_near_ticket_before_send)
+{
+	mcd_near *n = NULL;
+	char err[MCD_ERRBUF_SIZE];
+	inflight f;
+	pthread_t th;
+	mcd_buf b;
+
+	memset(&f, 0, sizeof(f));
+	mcd_buf_init(&b, mcd_allocator_system());
+	ck_assert_int_eq(mcd_near_new_shared("n:=60000", 64, NULL, NULL, NULL,
+							 &n, err, sizeof(err)),
+			MCD_OK);
+	ck_assert_int_eq(mcd_ts_set(g_srv.port, "n:t", "old", 3, 1), 0);
+	f.c = g_cli = t_client(g_servers, _i, NULL, NULL, NULL);
+	mcd_client_set_near(g_cli, n);
+	ck_assert_int_eq(mcd_ts_freeze(&g_srv), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, inflight_get, &f), 0);
+	t_sleep_ms(200);
+	/* what a write of n:t by another process does to the shared cache */
+	mcd_near_drop(n, K("n:t"));
+	ck_assert_int_eq(mcd_ts_thaw(&g_srv), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_int_eq(f.rc, MCD_OK);
+	ck_assert_str_eq(f.val, "old");
+	ck_assert_int_eq(mcd_near_get(n, K("n:t"), &b, NULL), MCD_NEAR_NONE);
+	mcd_client_free(g_cli);
+	g_cli = NULL;
+	mcd_near_free(n);
+	mcd_buf_free(&b);
+}
+END_TEST
+
+
+/* ---- a server that answers every request with "END" ---- */
+
+typedef struct end_server {
+	int lfd;
+	int port;
+	pthread_t th;
+} end_server;
+
+static void *end_serve(void *arg)
+{
+	end_server *e = arg;
+	char buf[4096];
+
+	/* bounded: a few connections, each served until it closes */
+	for (int n = 0; n < 8; n++) {
+		int fd = accept(e->lfd, NULL, NULL);
+
+		if (fd < 0)
+			break;
+		for (int i = 0; i < 1000; i++) {
+			ssize_t got = recv(fd, buf, sizeof(buf), 0);
+
+			if (got <= 0 || send(fd, "END\r\n", 5, MSG_NOSIGNAL) != 5)
+				break;
+		}
+		close(fd);
+	}
+	return NULL;
+}
+
+static void end_server_start(end_server *e)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	e->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert(e->lfd >= 0);
+	ck_assert_int_eq(bind(e->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(e->lfd, 8), 0);
+	ck_assert_int_eq(getsockname(e->lfd, (struct sockaddr *)&a, &len), 0);
+	e->port = ntohs(a.sin_port);
+	ck_assert_int_eq(pthread_create(&e->th, NULL, end_serve, e), 0);
+}
+
+static void end_server_stop(end_server *e)
+{
+	shutdown(e->lfd, SHUT_RDWR);
+	close(e->lfd);
+	pthread_join(e->th, NULL);
+}
+
+/*
+ * libmemcached 1.1.4 asserts when a text-protocol store is answered
+ * "END": the operation fails, the process goes on, and the client (its
+ * handle renewed) works against a good server afterwards.
+ */
+START_TEST(t_broken_reply_no_abort)
+{
+	end_server e;
+	char servers[64];
+	mcd_client *c;
+	mcd_buf b;
+
+	mcd_buf_init(&b, mcd_allocator_system());
+	end_server_start(&e);
+	snprintf(servers, sizeof(servers), "127.0.0.1:%d", e.port);
+	c = t_client(servers, 0, NULL, NULL, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_lt(mcd_store(c, MCD_SET, K("bk"), K("v"), 0, 1), 0);
+	ck_assert_int_lt(mcd_get(c, K("bk"), &b, NULL), 2);
+	mcd_client_free(c);
+	end_server_stop(&e);
+	/* the same process, a good server: everything as usual */
+	cli(0);
+	PUT_S("bk", "v", 1);
+	EXPECT_S("bk", "v", 1);
+	mcd_buf_free(&b);
+}
+END_TEST
+
+
+/* ---- a process's client: retried after a failure, remade after fork ---- */
+
+static int64_t g_fake_ms;
+static int g_log_err, g_log_info;
+
+static int64_t fake_clock(void *ctx)
+{
+	(void)ctx;
+	return g_fake_ms;
+}
+
+static void count_log(void *ctx, mcd_log_level lvl, const char *msg)
+{
+	(void)ctx;
+	(void)msg;
+	if (lvl == MCD_LOG_ERROR)
+		g_log_err++;
+	else if (lvl == MCD_LOG_INFO)
+		g_log_info++;
+}
+
+START_TEST(t_proc_client_retry)
+{
+	mcd_proc_client p;
+	mcd_config cfg;
+	t_counter cnt;
+	mcd_client *c;
+	long calls;
+	int st = 0;
+	pid_t pid;
+
+	memset(&p, 0, sizeof(p));
+	mcd_config_defaults(&cfg);
+	cfg.servers = g_servers;
+	cfg.now_ms = fake_clock;
+	cfg.log = count_log;
+	g_fake_ms = 5000;
+	g_log_err = g_log_info = 0;
+	t_counter_init(&cnt, 0); /* the first allocation fails, once */
+	cnt.fail_once = 1;
+	/* memory short for a moment: no client, one error line */
+	ck_assert_ptr_null(mcd_proc_client_get(&p, &cfg, &cnt.a, NULL, 1000));
+	ck_assert_int_eq(g_log_err, 1);
+	/* within the second: not tried again (no allocation at all) */
+	calls = cnt.calls;
+	g_fake_ms += 999;
+	ck_assert_ptr_null(mcd_proc_client_get(&p, &cfg, &cnt.a, NULL, 1000));
+	ck_assert_int_eq(cnt.calls, calls);
+	/* then tried again, and it works: the module is not off for good */
+	g_fake_ms += 1;
+	c = mcd_proc_client_get(&p, &cfg, &cnt.a, NULL, 1000);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(g_log_err, 1);
+	ck_assert_int_eq(g_log_info, 1);
+	ck_assert_ptr_eq(mcd_proc_client_ready(&p), c);
+	ck_assert_int_eq(mcd_store(c, MCD_SET, K("pc"), K("v"), 0, 1), MCD_OK);
+	mcd_client_free(c);
+	ck_assert_int_eq(cnt.live, 0);
+	/* made before a fork (system heap: what the child inherits stays
+	 * reachable for valgrind) */
+	memset(&p, 0, sizeof(p));
+	c = mcd_proc_client_get(&p, &cfg, NULL, NULL, 1000);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(mcd_store(c, MCD_SET, K("pc"), K("v"), 0, 1), MCD_OK);
+	pid = fork();
+	ck_assert(pid >= 0);
+	if (pid == 0) {
+		/* inherited: not ready here; a client of the child's own */
+		mcd_client *own;
+		int bad = mcd_proc_client_ready(&p) != NULL;
+
+		own = mcd_proc_client_get(&p, &cfg, NULL, NULL, 1000);
+		bad |= (own == NULL || own == c) << 1;
+		bad |= (mcd_store(own, MCD_SET, K("pc"), K("w"), 0, 1) != MCD_OK) << 2;
+		mcd_client_free(own);
+		_exit(bad);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child: status %d", st);
+	ck_assert_int_eq(mcd_store(c, MCD_SET, K("pc"), K("x"), 0, 1), MCD_OK);
+	mcd_client_free(c);
+}
+END_TEST
+
 Suite *suite_client(void)
 {
 	Suite *s = suite_create("client");
@@ -783,6 +1151,12 @@ Suite *suite_client(void)
 	tcase_add_loop_test(tc, t_incr_create_expire, 0, 2);
 	tcase_add_loop_test(tc, t_empty_key, 0, 2);
 	tcase_add_loop_test(tc, t_noreply, 0, 2);
+	tcase_add_loop_test(tc, t_inherited_client, 0, 2);
+	tcase_add_test(tc, t_quiet_set_not_alive);
+	tcase_add_test(tc, t_quiet_set_near);
+	tcase_add_loop_test(tc, t_near_ticket_before_send, 0, 2);
+	tcase_add_test(tc, t_broken_reply_no_abort);
+	tcase_add_test(tc, t_proc_client_retry);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("wire");

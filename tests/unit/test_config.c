@@ -209,6 +209,9 @@ static const struct {
 } check_cases[] = {
 	{ F_TIMEOUT, -1, NULL, false, "timeout" },
 	{ F_TIMEOUT, 1, NULL, true, NULL },
+	{ F_TIMEOUT, 2147483, NULL, true, NULL },
+	{ F_TIMEOUT, 2147484, NULL, false, "timeout" },
+	{ F_TIMEOUT, 2147483647, NULL, false, "timeout" },
 	{ F_PROBE, -1, NULL, false, "probe_interval" },
 	{ F_PROBE, 0, NULL, true, NULL },
 	{ F_PROBE, 100, NULL, true, NULL },

@@ -455,7 +455,8 @@ static bool allowed_doubt_rc(op_kind op, mcd_rc rc)
 
 /*
  * Checks a reply. Strict: exactly the model's. In a fault run an error is
- * always acceptable (the key becomes doubtful when it was a write), and a
+ * acceptable for a key of the server under fault only (the key becomes
+ * doubtful when it was a write); keys of live servers must succeed. A
  * doubtful key accepts any answer that belongs to it.
  */
 static void check(model *m, const op_rec *o, const expect *e, mcd_rc rc,
@@ -465,6 +466,13 @@ static void check(model *m, const op_rec *o, const expect *e, mcd_rc rc,
 	size_t glen = o->op == OP_GET ? m->got.len : 0;
 	uint32_t gflags = o->op == OP_GET ? m->got_flags : 0;
 
+	/* failover: a fault on one server is no excuse for an error on a key
+	 * another server holds */
+	if (m->allow_errors && m->fault_srv >= 0 && rc < 0
+			&& rc != MCD_E_NOT_NUMBER && rc != MCD_E_TOO_BIG
+			&& m->k[o->id].home != m->fault_srv)
+		diverge(m, o, e, rc, NULL, 0, 0, num,
+				"error on a key of a live server");
 	if (e->any) {
 		if (!allowed_doubt_rc(o->op, rc))
 			diverge(m, o, e, rc, NULL, 0, 0, num, "not an answer this operation has");

@@ -579,36 +579,87 @@ END_TEST
 /* ---- processes ---- */
 
 /*
- * Memory shared across fork: a bump allocator over one anonymous shared
- * mapping (frees are only counted), standing in for Kamailio's shm.
+ * Memory shared across fork, standing in for Kamailio's shm: one anonymous
+ * shared mapping with a first-fit free list under one lock. A freed block
+ * is poisoned (0x6b) and reused by later allocations, so a use after free
+ * in any process reads poison or another entry's bytes, and shows.
  */
 typedef struct shm_arena {
 	int lock;
 	long live;
 	size_t used;
 	size_t cap;
+	size_t free_head; /* offset + 1 of the first free block, 0 = none */
 	char mem[];
 } shm_arena;
 
 #define ARENA_SIZE (64u * 1024 * 1024)
+#define ARENA_HDR 16 /* capacity, then requested size */
+#define ARENA_POISON 0x6b
+
+static void arena_lock(shm_arena *a)
+{
+	while (__atomic_exchange_n(&a->lock, 1, __ATOMIC_ACQUIRE))
+		sched_yield();
+}
+
+static void arena_unlock(shm_arena *a)
+{
+	__atomic_store_n(&a->lock, 0, __ATOMIC_RELEASE);
+}
 
 static void *arena_malloc(size_t size, void *ctx)
 {
 	shm_arena *a = ctx;
-	char *p = NULL;
-	size_t need = (size + 16 + 15) & ~(size_t)15;
+	size_t need = (size + 15) & ~(size_t)15;
+	size_t *prev, off, cap;
+	char *blk = NULL;
+	int steps = 0;
 
-	while (__atomic_exchange_n(&a->lock, 1, __ATOMIC_ACQUIRE))
-		sched_yield();
-	if (a->used + need <= a->cap) {
-		p = a->mem + a->used;
-		a->used += need;
-		__atomic_fetch_add(&a->live, 1, __ATOMIC_RELAXED); /* frees do not lock */
-		memcpy(p, &size, sizeof(size));
-		p += 16;
+	arena_lock(a);
+	/* first fit; the walk is bounded (the list is at most that long) */
+	for (prev = &a->free_head; *prev && steps < 1000000; steps++) {
+		off = *prev - 1;
+		memcpy(&cap, a->mem + off, sizeof(cap));
+		if (cap >= need) {
+			memcpy(prev, a->mem + off + ARENA_HDR, sizeof(*prev));
+			blk = a->mem + off;
+			break;
+		}
+		prev = (size_t *)(void *)(a->mem + off + ARENA_HDR);
 	}
-	__atomic_store_n(&a->lock, 0, __ATOMIC_RELEASE);
-	return p;
+	if (blk == NULL && a->used + need + ARENA_HDR <= a->cap) {
+		blk = a->mem + a->used;
+		a->used += need + ARENA_HDR;
+		memcpy(blk, &need, sizeof(need));
+	}
+	if (blk) {
+		memcpy(blk + sizeof(size_t), &size, sizeof(size));
+		a->live++;
+	}
+	arena_unlock(a);
+	return blk ? blk + ARENA_HDR : NULL;
+}
+
+static void *arena_realloc(void *ptr, size_t size, void *ctx);
+
+static void arena_free(void *ptr, void *ctx)
+{
+	shm_arena *a = ctx;
+	char *blk;
+	size_t cap, off;
+
+	if (ptr == NULL)
+		return;
+	blk = (char *)ptr - ARENA_HDR;
+	memcpy(&cap, blk, sizeof(cap));
+	memset(ptr, ARENA_POISON, cap);
+	off = (size_t)(blk - a->mem);
+	arena_lock(a);
+	memcpy(ptr, &a->free_head, sizeof(a->free_head));
+	a->free_head = off + 1;
+	a->live--;
+	arena_unlock(a);
 }
 
 static void *arena_realloc(void *ptr, size_t size, void *ctx)
@@ -616,19 +667,12 @@ static void *arena_realloc(void *ptr, size_t size, void *ctx)
 	void *p = arena_malloc(size, ctx);
 	size_t old;
 
-	if (p) {
-		memcpy(&old, (char *)ptr - 16, sizeof(old));
+	if (p && ptr) {
+		memcpy(&old, (char *)ptr - ARENA_HDR + sizeof(size_t), sizeof(old));
 		memcpy(p, ptr, old < size ? old : size);
+		arena_free(ptr, ctx);
 	}
 	return p;
-}
-
-static void arena_free(void *ptr, void *ctx)
-{
-	shm_arena *a = ctx;
-
-	(void)ptr;
-	__atomic_fetch_sub(&a->live, 1, __ATOMIC_RELAXED);
 }
 
 static shm_arena *arena_new(mcd_allocator *al)
@@ -762,6 +806,52 @@ START_TEST(t_processes_hammer)
 }
 END_TEST
 
+
+/* An allocator that gives 16-byte alignment and never 64, as Kamailio's
+ * shm may: the stripes still start on cache lines. */
+static void *misaligned_malloc(size_t size, void *ctx)
+{
+	char *p = malloc(size + 64 + 16);
+
+	(void)ctx;
+	if (p == NULL)
+		return NULL;
+	/* the block starts 16 bytes past a 64-byte boundary */
+	char *q = (char *)((((uintptr_t)p + 16 + 63) & ~(uintptr_t)63) + 16);
+	memcpy(q - sizeof(void *), &p, sizeof(p));
+	return q;
+}
+
+static void misaligned_free(void *ptr, void *ctx)
+{
+	char *p;
+
+	(void)ctx;
+	if (ptr == NULL)
+		return;
+	memcpy(&p, (char *)ptr - sizeof(void *), sizeof(p));
+	free(p);
+}
+
+static void *misaligned_realloc(void *ptr, size_t size, void *ctx)
+{
+	(void)ptr;
+	(void)size;
+	(void)ctx;
+	return NULL; /* the near cache does not realloc */
+}
+
+START_TEST(t_stripes_aligned)
+{
+	mcd_allocator al = {misaligned_malloc, misaligned_realloc,
+			misaligned_free, NULL};
+	mcd_near *n = mk("bl:=1000", 4096, &al, NULL);
+
+	ck_assert(mcd_near_stripes_aligned(n));
+	mcd_near_free(n);
+}
+END_TEST
+
 Suite *suite_near(void)
 {
 	Suite *s = suite_create("near");
@@ -795,6 +885,7 @@ Suite *suite_near(void)
 
 	tc = tcase_create("memory");
 	tcase_add_test(tc, t_alloc_fail_create);
+	tcase_add_test(tc, t_stripes_aligned);
 	tcase_add_test(tc, t_alloc_fail_put);
 	tcase_add_test(tc, t_get_buffer);
 	suite_add_tcase(s, tc);
