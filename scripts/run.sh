@@ -28,11 +28,17 @@ SYS_MODS=$(kamailio -h 2>&1 | sed -n 's/.*Modules search path (default: \(.*\)).
 tcp_busy() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 udp_busy() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
 
-# A random port in 20000-59999 that nothing listens on (TCP and UDP).
+# Ports come from below the kernel's ephemeral range (32768-60999 by
+# default), where outgoing connections take their local ports: a port picked
+# there can be taken by a client socket between the check and the bind.
+PORT_LO=20000
+PORT_HI=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[ "${PORT_HI:-0}" -gt $((PORT_LO + 2000)) ] 2>/dev/null || PORT_HI=32768
+# A random port that nothing listens on (TCP and UDP).
 free_port() {
 	local p
 	for _ in $(seq 1 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		p=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO)))
 		if ! tcp_busy "$p" && ! udp_busy "$p"; then
 			echo "$p"
 			return 0

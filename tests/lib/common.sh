@@ -71,11 +71,17 @@ t_done() {
 	exit 0
 }
 
+# Ports come from below the kernel's ephemeral range (32768-60999 by
+# default), where outgoing connections take their local ports: a port picked
+# there can be taken by a client socket between the check and the bind.
+PORT_LO=20000
+PORT_HI=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[ "${PORT_HI:-0}" -gt $((PORT_LO + 2000)) ] 2>/dev/null || PORT_HI=32768
 # A free TCP+UDP port on 127.0.0.1 (bounded tries).
 free_port() {
 	local p
 	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO)))
 		if ! ss -Htan "sport = :$p" 2>/dev/null | grep -q . &&
 			! ss -Huan "sport = :$p" 2>/dev/null | grep -q .; then
 			echo "$p"

@@ -63,12 +63,18 @@ OUR_PATH="$ROOT:$SYS_MODS"
 tcp_busy() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 udp_busy() { [ -n "$(ss -Hlun "sport = :$1" 2>/dev/null)" ]; }
 
+# Ports come from below the kernel's ephemeral range (32768-60999 by
+# default), where outgoing connections take their local ports: a port picked
+# there can be taken by a client socket between the check and the bind.
+PORT_LO=20000
+PORT_HI=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[ "${PORT_HI:-0}" -gt $((PORT_LO + 2000)) ] 2>/dev/null || PORT_HI=32768
 # free_port VAR: a random free port (TCP and UDP) into VAR, never one
 # handed out before by this script.
 free_port() {
 	local i p
 	for i in $(seq 1 200); do
-		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+		p=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO)))
 		[[ "$USED_PORTS" == *" $p "* ]] && continue
 		if ! tcp_busy "$p" && ! udp_busy "$p"; then
 			USED_PORTS="$USED_PORTS$p "
@@ -216,15 +222,21 @@ check_configs() {
 # pid to PIDS.
 MC_PORT=""
 start_memcached() {
-	local user=() i
-	free_port MC_PORT || return 1
+	local user=() i try
 	[ "$(id -u)" != 0 ] || user=(-u nobody)
-	memcached -l 127.0.0.1 -p "$MC_PORT" -U 0 "${user[@]}" &
-	MC_PID=$!
-	PIDS+=("$MC_PID")
-	for i in $(seq 1 50); do
-		tcp_busy "$MC_PORT" && return 0
-		sleep 0.1
+	# another port when the one picked was taken before memcached bound it
+	for try in 1 2 3; do
+		free_port MC_PORT || return 1
+		memcached -l 127.0.0.1 -p "$MC_PORT" -U 0 "${user[@]}" &
+		MC_PID=$!
+		PIDS+=("$MC_PID")
+		for i in $(seq 1 50); do
+			kill -0 "$MC_PID" 2>/dev/null || break
+			tcp_busy "$MC_PORT" && return 0
+			sleep 0.1
+		done
+		kill -0 "$MC_PID" 2>/dev/null && break
+		echo "memcached could not bind $MC_PORT (try $try), another port"
 	done
 	fail "memcached did not listen on $MC_PORT"
 	return 1

@@ -78,11 +78,17 @@ check() {
 	if "$@"; then ok "$what"; else fail "$what"; fi
 }
 
+# Ports come from below the kernel's ephemeral range (32768-60999 by
+# default), where outgoing connections take their local ports: a port picked
+# there can be taken by a client socket between the check and the bind.
+PORT_LO=20000
+PORT_HI=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+[ "${PORT_HI:-0}" -gt $((PORT_LO + 2000)) ] 2>/dev/null || PORT_HI=32768
 # A port nobody uses (TCP and UDP), picked at random.
 free_port() {
 	local p
 	for _ in $(seq 1 100); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((PORT_LO + RANDOM % (PORT_HI - PORT_LO)))
 		if [ -z "$(ss -Htan "sport = :$p")$(ss -Huan "sport = :$p")" ]; then
 			echo "$p"
 			return 0
