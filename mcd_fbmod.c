@@ -18,6 +18,7 @@
 #include "core/dprint.h"
 #include "core/mem/shm_mem.h"
 
+#include "memcached.h"
 #include "mcd_failback.h"
 #include "mcd_fbmod.h"
 
@@ -26,24 +27,6 @@ int mcd_failback_keys = 10000;
 int mcd_failback_overflow = MCD_FB_FLUSH_ALL;
 
 static mcd_journal *mcd_fb_journal = NULL;
-
-static void *fb_shm_malloc(size_t size, void *ctx)
-{
-	return shm_malloc(size);
-}
-
-static void *fb_shm_realloc(void *p, size_t size, void *ctx)
-{
-	return shm_realloc(p, size);
-}
-
-static void fb_shm_free(void *p, void *ctx)
-{
-	shm_free(p);
-}
-
-static const mcd_allocator fb_shm_allocator = {
-		fb_shm_malloc, fb_shm_realloc, fb_shm_free, NULL};
 
 int mcd_fbmod_init(size_t nservers, int failover, int probe_interval)
 {
@@ -77,7 +60,7 @@ int mcd_fbmod_init(size_t nservers, int failover, int probe_interval)
 	}
 	bytes = mcd_journal_size((size_t)mcd_failback_keys);
 	rc = mcd_journal_new_shm((size_t)mcd_failback_keys, nservers,
-			&fb_shm_allocator, &mcd_fb_journal);
+			&mcd_shm_allocator, &mcd_fb_journal);
 	if(rc != MCD_OK) {
 		LM_ERR("memcached: failback_keys: %d keys need %zu KB of shared "
 			   "memory: %s (raise kamailio -m or lower failback_keys)\n",

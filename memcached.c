@@ -171,7 +171,7 @@ static void shm_free_fn(void *p, void *ctx)
 
 const mcd_allocator mcd_pkg_allocator = {
 		pkg_malloc_fn, pkg_realloc_fn, pkg_free_fn, NULL};
-static const mcd_allocator mcd_shm_allocator = {
+const mcd_allocator mcd_shm_allocator = {
 		shm_malloc_fn, shm_realloc_fn, shm_free_fn, NULL};
 
 static const mcd_allocator *client_allocator(void)

@@ -52,6 +52,10 @@ struct mcd_near *mcd_near_shared(void);
  * $mcd(rc) share. */
 int mcd_script_rc(mcd_rc rc);
 
+/* Kamailio's private (pkg) and shared (shm) memory as core allocators. */
+extern const mcd_allocator mcd_pkg_allocator;
+extern const mcd_allocator mcd_shm_allocator;
+
 /*
  * Every script-facing operation calls this exactly once with its outcome
  * (MCD_OK included): it sets $mcd(rc) and $mcd(err), and logs a failure
@@ -59,8 +63,6 @@ int mcd_script_rc(mcd_rc rc);
  * (NOT_FOUND, EXISTS, NOT_STORED) and fail-fast on a dead server, error
  * otherwise. Bad arguments found by the caller come here as MCD_E_ARG.
  */
-/* Kamailio's private (pkg) memory as a core allocator. */
-extern const mcd_allocator mcd_pkg_allocator;
 
 void mcd_log_result(const char *op, const str *key, mcd_rc rc);
 
