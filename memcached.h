@@ -63,7 +63,6 @@ extern const mcd_allocator mcd_shm_allocator;
  * (NOT_FOUND, EXISTS, NOT_STORED) and fail-fast on a dead server, error
  * otherwise. Bad arguments found by the caller come here as MCD_E_ARG.
  */
-
 void mcd_log_result(const char *op, const str *key, mcd_rc rc);
 
 /*
