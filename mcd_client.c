@@ -577,8 +577,7 @@ mcd_rc mcd_server_check(mcd_client *c, size_t idx, uint64_t *rtt_us)
 	seen = __atomic_load_n(&c->stats[idx].dead_until, __ATOMIC_ACQUIRE);
 	rc = contact(c, idx, rtt_us);
 	/* a server with keys to settle is put back by the prober only */
-	if(rc == MCD_OK && mcd_journal_pending(c->journal, idx) == 0
-			&& !mcd_journal_overflowed(c->journal, idx))
+	if(rc == MCD_OK && !mcd_journal_owed(c->journal, idx))
 		mcd_server_alive(c, idx, seen);
 	return rc;
 }

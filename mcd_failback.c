@@ -235,8 +235,7 @@ bool mcd_failback_settle(mcd_client *c, size_t idx, int64_t *seen)
 		return true;
 	ok = settle_overflow(c, idx) && settle_keys(c, idx, seen, &total);
 	/* a mark that is no longer ours (0: cleared elsewhere) is left as is */
-	ok = ok && *seen != 0 && mcd_journal_pending(c->journal, idx) == 0
-		 && !mcd_journal_overflowed(c->journal, idx);
+	ok = ok && *seen != 0 && !mcd_journal_owed(c->journal, idx);
 	if(total > 0)
 		mcd_logf(c, MCD_LOG_INFO,
 				"memcached: failback: %s: %llu keys settled in %llu ms%s",
@@ -271,8 +270,7 @@ void mcd_failback_tick(mcd_client *c)
 		if(now < *at || mcd_breaker_is_dead(&c->brk, i))
 			continue;
 		*at = 0;
-		if(mcd_journal_pending(c->journal, i) == 0
-				&& !mcd_journal_overflowed(c->journal, i))
+		if(!mcd_journal_owed(c->journal, i))
 			continue;
 		if(settle_overflow(c, i))
 			(void)settle_keys(c, i, NULL, &total);

@@ -275,6 +275,11 @@ bool mcd_journal_overflowed(const mcd_journal *j, size_t srv)
 	return j && srv < j->nservers && LD(&j->srv[srv].overflow) != 0;
 }
 
+bool mcd_journal_owed(const mcd_journal *j, size_t srv)
+{
+	return mcd_journal_pending(j, srv) > 0 || mcd_journal_overflowed(j, srv);
+}
+
 bool mcd_journal_take_overflow(mcd_journal *j, size_t srv, uint64_t *standins)
 {
 	*standins = 0;

@@ -84,6 +84,10 @@ size_t mcd_journal_pending(const mcd_journal *j, size_t srv);
 /* Whether keys of srv were lost to overflow (read only). */
 bool mcd_journal_overflowed(const mcd_journal *j, size_t srv);
 
+/* srv still owes settling (keys remembered, or an overflow to flush): it
+ * must not be put back in use yet. False for a NULL journal. */
+bool mcd_journal_owed(const mcd_journal *j, size_t srv);
+
 /* Takes (and clears) the overflow flag of srv and the mask of the servers
  * that stood in for it; false when it had not overflowed. */
 bool mcd_journal_take_overflow(mcd_journal *j, size_t srv, uint64_t *standins);

@@ -56,9 +56,7 @@ static bool usable(mcd_client *c, size_t idx, mcd_route *r)
 	/* a trial claimed on a server with keys to settle is not made: only
 	 * the prober puts it back, once they are settled */
 	if(mcd_breaker_blocked(&c->brk, idx, &seen)
-			|| (seen != 0 && c->journal
-					&& (mcd_journal_pending(c->journal, idx) > 0
-							|| mcd_journal_overflowed(c->journal, idx)))) {
+			|| (seen != 0 && mcd_journal_owed(c->journal, idx))) {
 		r->skipped |= 1ULL << idx;
 		return false;
 	}
